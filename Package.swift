@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "NumNinja",
+    products: [
+        .executable(name: "numninja", targets: ["numninja"]),
+    ],
+    targets: [
+        // System libraries (Debian: liblz4-dev, libssl-dev, zlib1g-dev).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Small C wrappers for what Glibc does not export to Swift, and hardware CRC32C.
+        .target(name: "CSystemShim"),
+
+        // Storage primitives: journal, snapshot files, CRC32C, the file-I/O seam.
+        .target(name: "Snapshot", dependencies: ["CLZ4", "CSystemShim"]),
+        // The domain: number lifecycle, per-number actors, routing, recovery.
+        .target(name: "NumberActors", dependencies: ["Snapshot"]),
+        // HTTP, provider adapters, API, CLI.
+        .target(name: "Server", dependencies: ["NumberActors", "Snapshot", "CCrypto", "CZlib", "CSystemShim"]),
+        .executableTarget(name: "numninja", dependencies: ["Server"]),
+
+        // Crash tests spawn this child: it appends with fsync and reports acknowledged sequences.
+        .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot"], path: "Tests/StorageCrashChild"),
+        .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
+
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,47 @@
+#ifndef NUMNINJA_CSYSTEMSHIM_H
+#define NUMNINJA_CSYSTEMSHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* epoll, accept4 and eventfd are not exported by the Swift Glibc module on this toolchain. */
+int nn_epoll_create(void);
+int nn_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/* Waits for events; fills parallel arrays of event masks and user data. Returns count or -1. */
+int nn_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max_events, int timeout_ms);
+int nn_accept4_nonblocking(int fd);
+int nn_eventfd_nonblocking(void);
+
+extern const int NN_EPOLL_CTL_ADD;
+extern const int NN_EPOLL_CTL_MOD;
+extern const int NN_EPOLL_CTL_DEL;
+extern const uint32_t NN_EPOLLIN;
+extern const uint32_t NN_EPOLLOUT;
+extern const uint32_t NN_EPOLLERR;
+extern const uint32_t NN_EPOLLHUP;
+extern const uint32_t NN_EPOLLRDHUP;
+extern const uint32_t NN_EPOLLET;
+
+/* flock(2) with LOCK_EX | LOCK_NB. Returns 0, or -1 with errno set. */
+int nn_flock_exclusive_nonblocking(int fd);
+
+/* CRC32C (Castagnoli), reflected, as in iSCSI/ext4. Chainable: pass the previous result as crc
+   (0 for a fresh computation). Uses the SSE4.2 crc32 instruction when the CPU has it. */
+uint32_t nn_crc32c(uint32_t crc, const void *data, size_t length);
+/* The portable table-driven path, exposed so tests can check both give the same answers. */
+uint32_t nn_crc32c_portable(uint32_t crc, const void *data, size_t length);
+int nn_crc32c_is_hardware(void);
+
+/* Kernel-level helpers used by storage. */
+int nn_fdatasync(int fd);
+void nn_set_thread_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
