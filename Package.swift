@@ -24,6 +24,7 @@ let package = Package(
 
         // Crash tests spawn this child: it appends with fsync and reports acknowledged sequences.
         .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot"], path: "Tests/StorageCrashChild"),
+        .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot"]),

@@ -1,1 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Server
+
+exit(CommandLineTool.main(CommandLine.arguments))

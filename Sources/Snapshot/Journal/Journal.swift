@@ -136,13 +136,7 @@ public final class Journal: @unchecked Sendable {
     /// The active segment is never deleted. Returns the deleted paths.
     @discardableResult
     public func releaseSegments(coveredThrough sequence: UInt64) throws -> [String] {
-        let removable: [JournalSegmentFile] = lock.withLock {
-            var result: [JournalSegmentFile] = []
-            for index in 0..<max(0, segmentFiles.count - 1) where segmentFiles[index + 1].firstSequence - 1 <= sequence {
-                result.append(segmentFiles[index])
-            }
-            return result
-        }
+        let removable = lock.withLock { SnapshotStore.coveredSegments(segmentFiles, through: sequence) }
         guard !removable.isEmpty else { return [] }
         var freed = 0
         for file in removable {

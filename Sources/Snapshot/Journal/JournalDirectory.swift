@@ -4,6 +4,11 @@ public struct JournalSegmentFile: Sendable, Equatable {
     public var firstSequence: UInt64
     public var path: String
     public var name: String { String(path.split(separator: "/").last ?? "") }
+
+    public init(firstSequence: UInt64, path: String) {
+        self.firstSequence = firstSequence
+        self.path = path
+    }
 }
 
 /// The first thing wrong in a journal, with the file and byte offset an operator needs.

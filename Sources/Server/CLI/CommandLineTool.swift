@@ -1,0 +1,49 @@
+import Snapshot
+
+/// The `numninja` command line: dispatches subcommands and turns errors into exit statuses
+/// (2 for usage errors, 1 for failures), each with a one-line reason on stderr.
+public enum CommandLineTool {
+    static let help = """
+        usage: numninja <command> [options]
+
+        commands:
+          serve                      open the data directory (lock, recover) and serve
+          journal verify|dump        check or print the journal of a data directory
+          snapshot inspect FILE      verify a snapshot and print its header (--dump: its entities)
+
+        Every command takes --help.
+        """
+
+    public static func main(_ arguments: [String]) -> Int32 {
+        let rest = arguments.dropFirst()
+        do {
+            guard let command = rest.first else {
+                Output.standardError.line(help)
+                Output.standardError.flush()
+                return 2
+            }
+            switch command {
+            case "--help", "-h", "help":
+                Output.standardOutput.line(help)
+                Output.standardOutput.flush()
+                return 0
+            case "journal": return try StorageCommands.journal(rest.dropFirst())
+            case "snapshot": return try StorageCommands.snapshot(rest.dropFirst())
+            case "serve": return try ServeCommand.run(rest.dropFirst())
+            default: throw UsageError("unknown command '\(command)' (try numninja --help)")
+            }
+        } catch let error as UsageError {
+            fail("numninja: \(error)")
+            return 2
+        } catch {
+            fail("numninja: \(error)")
+            return 1
+        }
+    }
+
+    static func fail(_ message: String) {
+        Output.standardOutput.flush()
+        Output.standardError.line(message)
+        Output.standardError.flush()
+    }
+}
