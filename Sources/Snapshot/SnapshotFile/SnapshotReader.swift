@@ -36,7 +36,7 @@ public final class SnapshotReader {
         let source = mapped.bytes
         var sourceOffset = SnapshotFormat.headerFrameSize
         // `buffer[0..<filled]` holds decompressed bytes not yet parsed (at most one partial entity).
-        var buffer = [UInt8](repeating: 0, count: chunkBytes)
+        var buffer = [UInt8](repeating: 0, count: 2 * chunkBytes)
         var filled = 0
         var entities: UInt64 = 0
         var total = 0
@@ -45,7 +45,8 @@ public final class SnapshotReader {
             if sourceOffset >= source.count {
                 throw StorageError.corrupt(file: path, offset: sourceOffset, reason: "LZ4 frame ends before its end mark")
             }
-            if buffer.count - filled < chunkBytes / 2 { buffer.append(contentsOf: repeatElement(0, count: chunkBytes)) }
+            // Room for a whole block lets liblz4 decode straight into our buffer instead of copying through its own.
+            if buffer.count - filled < chunkBytes { buffer.append(contentsOf: repeatElement(0, count: chunkBytes - (buffer.count - filled))) }
             var produced = buffer.count - filled
             var consumed = source.count - sourceOffset
             let hint = buffer.withUnsafeMutableBytes { target in
