@@ -28,6 +28,7 @@ let package = Package(
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot"]),
+        .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors"]),
         .testTarget(name: "ServerTests", dependencies: ["Server"]),
     ],
     swiftLanguageModes: [.v6]
