@@ -52,6 +52,7 @@ public final class Journal: @unchecked Sendable {
     public init(directory: String, options: JournalOptions = JournalOptions()) throws {
         precondition(options.maxRecordBytes <= JournalFormat.absoluteMaxRecordBytes, "maxRecordBytes over the format's limit")
         precondition(options.segmentBytes > JournalFormat.segmentHeaderSize, "segmentBytes too small")
+        precondition(options.firstSequence >= 1, "sequences start at 1 (0 means none)")
         self.directory = directory
         self.options = options
         let outcome = try JournalRecovery.recover(directory: directory, options: options)

@@ -12,7 +12,8 @@ public struct JournalOptions: Sendable {
     /// Bounds on one group-commit batch: the writer drains at most this much before one write + one sync.
     public var maxBatchRecords: Int = 8192
     public var maxBatchBytes: Int = 8 << 20
-    /// The largest payload accepted; larger appends fail at once, larger lengths on disk are corruption.
+    /// The largest payload accepted for new appends (larger ones fail at once). Records already on disk are
+    /// judged against the format limit, so lowering this never invalidates acknowledged data.
     public var maxRecordBytes: Int = 16 << 20
     /// Sequence of the very first record of a new journal.
     public var firstSequence: UInt64 = 1

@@ -28,7 +28,9 @@ enum JournalRecovery {
             let file = files[index]
             let isLast = index == files.count - 1
             let mapped = try MappedFile(path: file.path)
-            let scan = JournalSegmentScanner.scan(mapped.bytes, maxRecordBytes: options.maxRecordBytes)
+            // Lengths on disk are judged against the format's limit, not today's configuration: lowering
+            // `maxRecordBytes` must never turn an acknowledged record into a "torn tail".
+            let scan = JournalSegmentScanner.scan(mapped.bytes, maxRecordBytes: JournalFormat.absoluteMaxRecordBytes)
             if let problem = JournalDirectory.segmentProblem(file: file, scan: scan, previousLast: previousLast,
                                                              isLast: isLast, fileSize: mapped.count) {
                 guard problem.isTornTail else {
