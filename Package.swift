@@ -23,13 +23,14 @@ let package = Package(
         .executableTarget(name: "numninja", dependencies: ["Server"]),
 
         // Crash tests spawn this child: it appends with fsync and reports acknowledged sequences.
-        .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot"], path: "Tests/StorageCrashChild"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot", "TestSupport"], path: "Tests/StorageCrashChild"),
         .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
 
-        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Snapshot
+import TestSupport
 import Testing
 
 /// The storage tools as an operator runs them: the real `numninja` binary, real files, exit statuses.
@@ -12,7 +13,7 @@ import Testing
     }
 
     static func numninja(_ arguments: [String]) throws -> Run {
-        let binary = try #require(siblingExecutable("numninja"), "numninja is built next to the tests")
+        let binary = try #require(BuiltExecutables.path("numninja"), "numninja is built next to the tests")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -28,15 +29,6 @@ import Testing
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    static func siblingExecutable(_ name: String) -> String? {
-        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
 
     /// A data directory with `count` records: even ones UTF-8 text, odd ones binary.
     static func makeJournal(count: Int) async throws -> DataDirectory {

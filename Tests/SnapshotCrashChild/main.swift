@@ -10,9 +10,11 @@ import Snapshot
 let directory = CommandLine.arguments[1]
 let store = SnapshotStore(directory: directory)
 var sequence: UInt64 = UInt64(CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "1") ?? 1
-while true {
+// Bounded: an orphaned child stops by itself.
+let deadline = time(nil) + 30
+while time(nil) < deadline {
     let writer = try store.writer(sequence: sequence)
-    for index in 0..<20_000 {
+    for index in 0..<5_000 {
         let text = "entity \(index) of snapshot \(sequence) " + String(repeating: "x", count: index % 200)
         try writer.append(kind: 1, sequence: UInt64(index), payload: Array(text.utf8))
     }

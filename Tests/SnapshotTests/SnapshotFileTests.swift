@@ -1,5 +1,6 @@
 import Foundation
 import Snapshot
+import TestSupport
 import Testing
 
 /// Snapshot files: the streaming LZ4 writer, the verifying reader, atomic publish, retention and fallback.
@@ -17,7 +18,7 @@ import Testing
     }
 
     static func entities(count: Int, seed: UInt64) -> [Entity] {
-        var rng = SnapshotTestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         return (0..<count).map { index in
             let size = index == 7 ? 5 << 20 : Int(rng.next() % 600)
             var payload = [UInt8](repeating: 0, count: size)
@@ -190,26 +191,29 @@ import Testing
     }
 
     @Test func killedWriterNeverLeavesAHalfSnapshotUnderTheFinalName() throws {
-        let child = try #require(Self.siblingExecutable("snapshot-crash-child"))
+        let child = try #require(BuiltExecutables.path("snapshot-crash-child"))
         let directory = Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SnapshotTestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var nextSequence: UInt64 = 1
         for round in 0..<6 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: child)
             process.arguments = [directory, String(nextSequence)]
-            process.standardOutput = FileHandle.nullDevice
+            let pipe = Pipe()
+            process.standardOutput = pipe
             try process.run()
-            usleep(UInt32(20_000 + rng.next() % 200_000))
+            // Wait for one publish, then kill at a random moment of the following ones.
+            _ = pipe.fileHandleForReading.availableData
+            usleep(UInt32(rng.next() % 150_000))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let store = SnapshotStore(directory: directory)
             for entry in try store.list() {
                 let reader = try SnapshotReader(path: entry.path)
                 let summary = try reader.readEntities { _ in }
-                #expect(summary.entities == 20_000, "round \(round) seed \(seed): \(entry.path)")
+                #expect(summary.entities == 5_000, "round \(round) seed \(seed): \(entry.path)")
                 nextSequence = max(nextSequence, entry.sequence + 1)
             }
             try store.removeTemporaries()
@@ -219,16 +223,6 @@ import Testing
         #expect(nextSequence > 1, "no snapshot was ever published (seed \(seed))")
     }
 
-    /// The directory of the running test binary's build products, where SwiftPM puts executables.
-    static func siblingExecutable(_ name: String) -> String? {
-        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
 }
 
 /// Writes normally but fails every fsync with EIO.
@@ -244,17 +238,4 @@ private struct FailingSyncIO: FileIO {
     func ftruncate(_ fd: Int32, length: Int64, path: String) throws { try system.ftruncate(fd, length: length, path: path) }
     func rename(_ from: String, _ to: String) throws { try system.rename(from, to) }
     func close(_ fd: Int32) { system.close(fd) }
-}
-
-/// A small deterministic generator, so a failing run can be replayed from its seed.
-private struct SnapshotTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

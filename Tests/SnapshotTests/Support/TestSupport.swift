@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import Snapshot
 import Synchronization
@@ -167,19 +168,6 @@ enum Files {
 }
 
 // MARK: - Deterministic data
-
-/// SplitMix64: small, seedable, good enough for test data and schedules.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func randomBytes<G: RandomNumberGenerator>(_ count: Int, using rng: inout G) -> [UInt8] {
     var out = [UInt8]()

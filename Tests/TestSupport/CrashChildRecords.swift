@@ -1,9 +1,6 @@
-import Snapshot
-
 /// The records `storage-crash-child` appends, as a pure function of the sequence.
-/// Must stay identical to the functions in Tests/StorageCrashChild/main.swift.
-enum CrashChildRecords {
-    static func payload(_ sequence: UInt64) -> [UInt8] {
+public enum CrashChildRecords {
+    public static func payload(_ sequence: UInt64) -> [UInt8] {
         var state = sequence &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -24,7 +21,7 @@ enum CrashChildRecords {
         return bytes
     }
 
-    static func kind(_ sequence: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: sequence % 13) }
+    public static func kind(_ sequence: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: sequence % 13) }
 
-    static func time(_ sequence: UInt64) -> Int64 { 1_600_000_000_000_000_000 + Int64(sequence) * 7 }
+    public static func time(_ sequence: UInt64) -> Int64 { 1_600_000_000_000_000_000 + Int64(sequence) * 7 }
 }
