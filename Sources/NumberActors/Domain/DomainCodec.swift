@@ -1,0 +1,229 @@
+/// Compact binary encoding of `DomainEvent` (journal payloads) and `NumberState` (snapshot entities).
+/// Layout: docs/domain-formats.md. Every payload starts with a format version byte; integers are little-endian
+/// (LEB128 varints, or fixed 8-byte words for hashes). Decoding is bounds-checked and throws on any bad input.
+public enum DomainCodec {
+    public static let eventFormatVersion: UInt8 = 1
+    public static let stateFormatVersion: UInt8 = 1
+
+    public static func encode(_ event: DomainEvent) -> [UInt8] {
+        var writer = DomainWriter()
+        writer.u8(eventFormatVersion)
+        writer.write(event)
+        return writer.bytes
+    }
+
+    public static func decodeEvent(_ bytes: [UInt8]) throws(DomainCodecError) -> DomainEvent {
+        var reader = DomainReader(bytes)
+        let version = try reader.u8()
+        guard version == eventFormatVersion else { throw .unsupportedVersion(version) }
+        let event: DomainEvent = try reader.read()
+        try reader.finish()
+        return event
+    }
+
+    public static func encode(_ state: NumberState) -> [UInt8] {
+        var writer = DomainWriter()
+        writer.u8(stateFormatVersion)
+        writer.write(state)
+        return writer.bytes
+    }
+
+    public static func decodeState(_ bytes: [UInt8]) throws(DomainCodecError) -> NumberState {
+        var reader = DomainReader(bytes)
+        let version = try reader.u8()
+        guard version == stateFormatVersion else { throw .unsupportedVersion(version) }
+        let state: NumberState = try reader.read()
+        try reader.finish()
+        return state
+    }
+}
+
+public enum DomainCodecError: Error, Equatable, Sendable {
+    case unsupportedVersion(UInt8)
+    /// The input ended at `offset` while `needed` more bytes were expected.
+    case truncated(offset: Int, needed: Int)
+    case varintOverflow(offset: Int)
+    case invalidUTF8(offset: Int)
+    case invalidTag(type: String, tag: UInt8, offset: Int)
+    case invalidValue(String, offset: Int)
+    case trailingBytes(count: Int)
+}
+
+/// A value with a fixed place in the domain formats.
+protocol DomainCodable {
+    func encode(to writer: inout DomainWriter)
+    init(from reader: inout DomainReader) throws(DomainCodecError)
+}
+
+struct DomainWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(128) }
+
+    mutating func u8(_ value: UInt8) { bytes.append(value) }
+    mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    /// Unsigned LEB128.
+    mutating func uvarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// ZigZag, then unsigned LEB128.
+    mutating func svarint(_ value: Int64) {
+        uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func count(_ value: Int) { uvarint(UInt64(value)) }
+
+    mutating func u64(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func string(_ value: String) {
+        count(value.utf8.count)
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func optionalString(_ value: String?) {
+        bool(value != nil)
+        if let value { string(value) }
+    }
+
+    mutating func optionalInt(_ value: Int64?) {
+        bool(value != nil)
+        if let value { svarint(value) }
+    }
+
+    mutating func write<T: DomainCodable>(_ value: T) { value.encode(to: &self) }
+
+    mutating func write<T: DomainCodable>(_ value: T?) {
+        bool(value != nil)
+        if let value { value.encode(to: &self) }
+    }
+
+    mutating func write<T: DomainCodable>(_ values: [T]) {
+        count(values.count)
+        for value in values { value.encode(to: &self) }
+    }
+}
+
+/// Bounds-checked reader: every read checks the remaining length first and throws, never traps.
+struct DomainReader {
+    private let bytes: [UInt8]
+    private(set) var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - offset }
+
+    private func need(_ n: Int) throws(DomainCodecError) {
+        guard n <= remaining else { throw .truncated(offset: offset, needed: n) }
+    }
+
+    mutating func u8() throws(DomainCodecError) -> UInt8 {
+        try need(1)
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func bool() throws(DomainCodecError) -> Bool {
+        let at = offset
+        switch try u8() {
+        case 0: return false
+        case 1: return true
+        default: throw .invalidValue("bool", offset: at)
+        }
+    }
+
+    mutating func uvarint() throws(DomainCodecError) -> UInt64 {
+        let start = offset
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try u8()
+            if shift == 63 && byte > 1 { throw .varintOverflow(offset: start) }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func svarint() throws(DomainCodecError) -> Int64 {
+        let raw = try uvarint()
+        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+    }
+
+    /// A non-negative integer that must fit `range` (checked before any allocation depends on it).
+    mutating func int(in range: ClosedRange<Int>, _ what: String) throws(DomainCodecError) -> Int {
+        let at = offset
+        let raw = try uvarint()
+        guard raw <= UInt64(Int.max), range.contains(Int(raw)) else { throw .invalidValue(what, offset: at) }
+        return Int(raw)
+    }
+
+    /// An element count; each element takes at least `minimumBytes`, so a count larger than the rest of the
+    /// input is refused before allocating.
+    mutating func count(minimumBytes: Int = 1) throws(DomainCodecError) -> Int {
+        let at = offset
+        let n = try int(in: 0...Int(Int32.max), "count")
+        guard n.multipliedReportingOverflow(by: minimumBytes).partialValue <= remaining else {
+            throw .truncated(offset: at, needed: n * minimumBytes)
+        }
+        return n
+    }
+
+    mutating func u64() throws(DomainCodecError) -> UInt64 {
+        try need(8)
+        var value: UInt64 = 0
+        for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        offset += 8
+        return value
+    }
+
+    mutating func string() throws(DomainCodecError) -> String {
+        let n = try count()
+        let start = offset
+        guard let text = String(validating: bytes[start..<start + n], as: UTF8.self) else {
+            throw .invalidUTF8(offset: start)
+        }
+        offset += n
+        return text
+    }
+
+    mutating func optionalString() throws(DomainCodecError) -> String? {
+        try bool() ? try string() : nil
+    }
+
+    mutating func optionalInt() throws(DomainCodecError) -> Int64? {
+        try bool() ? try svarint() : nil
+    }
+
+    mutating func read<T: DomainCodable>() throws(DomainCodecError) -> T { try T(from: &self) }
+
+    mutating func readOptional<T: DomainCodable>() throws(DomainCodecError) -> T? {
+        try bool() ? try T(from: &self) : nil
+    }
+
+    mutating func readArray<T: DomainCodable>() throws(DomainCodecError) -> [T] {
+        let n = try count()
+        var values: [T] = []
+        values.reserveCapacity(n)
+        for _ in 0..<n { values.append(try T(from: &self)) }
+        return values
+    }
+
+    /// Tag byte with its offset, for error messages.
+    mutating func tag() throws(DomainCodecError) -> (tag: UInt8, offset: Int) {
+        let at = offset
+        return (try u8(), at)
+    }
+
+    func finish() throws(DomainCodecError) {
+        guard remaining == 0 else { throw .trailingBytes(count: remaining) }
+    }
+}
