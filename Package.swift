@@ -27,6 +27,7 @@ let package = Package(
         .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot", "TestSupport"], path: "Tests/StorageCrashChild"),
         .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
+        .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors"]),
