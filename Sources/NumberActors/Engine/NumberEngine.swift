@@ -1,0 +1,295 @@
+import Snapshot
+import Synchronization
+
+/// The engine: dedupe, routing, durable append, then apply — one actor per number.
+///
+/// Ingest decides everything that depends on global state (dedupe, route, parked list, index learning)
+/// in one short critical section that also queues the journal records, so journal order is decision
+/// order. The journal's completions run in sequence order on its writer thread and post each record
+/// to its number's mailbox; callers are resumed only then, so an outcome means "durable".
+public final class NumberEngine: Sendable {
+    public let data: DataDirectory
+    public let journal: Journal
+    public let recovery: RecoverySummary
+    let options: EngineOptions
+    let store: SnapshotStore
+    private let directoryLock: DataDirectory.Lock
+    let live: Mutex<Live>
+    let snapshotRunning = Mutex(false)
+
+    struct Waiter {
+        var sequence: UInt64
+        var resume: @Sendable (Result<Void, EngineError>) -> Void
+    }
+
+    struct Live: ~Copyable {
+        var router: RouterIndexes
+        var parked: ParkedEvents
+        var dedupe: DedupeWindow
+        var inFlight: [DedupeKey: UInt64] = [:]
+        var waiters: [Waiter] = []
+        var actors: [String: NumberActor] = [:]
+        var actorList: [NumberActor] = []
+        /// Every record ≤ this has been posted to its number's mailbox.
+        var dispatched: UInt64
+        var lastEnqueued: UInt64
+        var failure: String?
+        var closed = false
+        var sinceSnapshot: UInt64 = 0
+    }
+
+    init(data: DataDirectory, lock: DataDirectory.Lock, journal: Journal, store: SnapshotStore, state: EngineState,
+         options: EngineOptions, recovery: RecoverySummary) {
+        self.data = data
+        directoryLock = lock
+        self.journal = journal
+        self.store = store
+        self.options = options
+        self.recovery = recovery
+        var actors: [String: NumberActor] = [:]
+        actors.reserveCapacity(state.numbers.count)
+        var list: [NumberActor] = []
+        list.reserveCapacity(state.numbers.count)
+        for (id, entry) in state.numbers {
+            let actor = NumberActor(entry: entry, observer: options.observer)
+            actors[id] = actor
+            list.append(actor)
+        }
+        live = Mutex(Live(router: state.router, parked: state.parked, dedupe: state.dedupe, actors: actors, actorList: list,
+                          dispatched: journal.lastSequence, lastEnqueued: journal.lastSequence))
+    }
+
+    // MARK: Ingest
+
+    /// Ingests one event; returns once it (or, for a duplicate, its first delivery) is durable.
+    public func ingest(_ event: IncomingEvent) async throws -> IngestOutcome {
+        try await ingest([event])[0]
+    }
+
+    /// Ingests a batch (a CDR request) as one durable journal write; one outcome per event.
+    public func ingest(_ events: [IncomingEvent]) async throws -> [IngestOutcome] {
+        if events.isEmpty { return [] }
+        return try await withUnsafeThrowingContinuation { continuation in
+            do {
+                try submit(events) { result in continuation.resume(with: result) }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Gives a parked event to a number (journaled with the operator's name).
+    public func assignParked(_ id: UInt64, to number: String, operatorName: String) async throws -> UInt64 {
+        try await journalOperatorAction { live in
+            guard let parked = live.parked.remove(id) else { throw EngineError.unknownParked(id) }
+            let granted = live.router.learn(parked.event.keys, number: number)
+            return [.assignParked(.init(parkedID: id, number: number, granted: granted, operatorName: operatorName, event: parked.event))]
+                + Self.redrive(&live, learned: granted, number: number)
+        }
+    }
+
+    /// Throws a parked event away (journaled with the operator's name).
+    public func discardParked(_ id: UInt64, operatorName: String) async throws -> UInt64 {
+        try await journalOperatorAction { live in
+            guard live.parked.remove(id) != nil else { throw EngineError.unknownParked(id) }
+            return [.discardParked(.init(parkedID: id, operatorName: operatorName))]
+        }
+    }
+
+    private func journalOperatorAction(_ decide: @escaping (inout Live) throws -> [EngineRecord]) async throws -> UInt64 {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<UInt64, Error>) in
+            do {
+                try live.withLock { live in
+                    try Self.checkOpen(live)
+                    let records = try decide(&live)
+                    let first = try enqueue(records, timeNanos: FileSystem.nowNanoseconds(), live: &live)
+                    live.waiters.append(Waiter(sequence: live.lastEnqueued) { result in
+                        continuation.resume(with: result.map { first }.mapError { $0 as Error })
+                    })
+                }
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    private static func checkOpen(_ live: borrowing Live) throws {
+        if let failure = live.failure { throw EngineError.unavailable(failure) }
+        if live.closed { throw EngineError.closed }
+    }
+
+    private func submit(_ events: [IncomingEvent], completion: @escaping @Sendable (Result<[IngestOutcome], EngineError>) -> Void) throws {
+        var startSnapshot = false
+        try live.withLock { live in
+            try Self.checkOpen(live)
+            // Refuse the whole batch up front if its unroutable events would overflow the parked list.
+            let unroutable = events.filter { $0.numberID == nil && live.router.resolve($0.keys) == nil }.count
+            if unroutable > 0 && live.parked.count + unroutable > live.parked.capacity {
+                throw EngineError.unroutableFull(capacity: live.parked.capacity)
+            }
+            let now = FileSystem.nowNanoseconds()
+            var outcomes = [IngestOutcome](repeating: .duplicate, count: events.count)
+            var records: [EngineRecord] = []
+            var owners: [Int?] = []
+            var waitFor: UInt64 = 0
+            for (index, event) in events.enumerated() {
+                let key = event.dedupeKey
+                if live.dedupe.contains(key) {
+                    if let pending = live.inFlight[key] { waitFor = max(waitFor, pending) }
+                    continue
+                }
+                live.dedupe.insert(key, time: now)
+                if let target = event.numberID ?? live.router.resolve(event.keys) {
+                    let granted = live.router.learn(event.keys, number: target)
+                    records.append(.event(.init(target: target, granted: granted, dedupe: key, event: event)))
+                    owners.append(index)
+                    for record in Self.redrive(&live, learned: granted, number: target) {
+                        records.append(record)
+                        owners.append(nil)
+                    }
+                } else {
+                    records.append(.event(.init(target: nil, granted: [], dedupe: key, event: event)))
+                    owners.append(index)
+                }
+            }
+            if !records.isEmpty {
+                let first = try enqueue(records, timeNanos: now, live: &live)
+                for (offset, owner) in owners.enumerated() {
+                    guard let owner, case .event(let record) = records[offset] else { continue }
+                    let sequence = first + UInt64(offset)
+                    live.inFlight[record.dedupe!] = sequence
+                    if let target = record.target {
+                        outcomes[owner] = .accepted(number: target, sequence: sequence)
+                    } else {
+                        outcomes[owner] = .parked(id: sequence)
+                        live.parked.park(ParkedEvent(id: sequence, time: now, event: record.event))
+                    }
+                }
+                waitFor = max(waitFor, live.lastEnqueued)
+                live.sinceSnapshot += UInt64(records.count)
+                if options.snapshotEvery > 0 && live.sinceSnapshot >= options.snapshotEvery {
+                    live.sinceSnapshot = 0
+                    startSnapshot = true
+                }
+            }
+            let result = outcomes
+            if waitFor <= live.dispatched {
+                completion(.success(result))
+            } else {
+                live.waiters.append(Waiter(sequence: waitFor) { outcome in completion(outcome.map { result }) })
+            }
+        }
+        if startSnapshot { startBackgroundSnapshot() }
+    }
+
+    /// Parked events unlocked by newly learned keys go to `number`, each as its own record
+    /// (and what they teach may unlock more).
+    private static func redrive(_ live: inout Live, learned: [RouteKey], number: String) -> [EngineRecord] {
+        var records: [EngineRecord] = []
+        var frontier = learned
+        while !frontier.isEmpty {
+            var next: [RouteKey] = []
+            for id in live.parked.waiting(on: frontier) {
+                guard let parked = live.parked.remove(id) else { continue }
+                let granted = live.router.learn(parked.event.keys, number: number)
+                records.append(.assignParked(.init(parkedID: id, number: number, granted: granted, operatorName: nil, event: parked.event)))
+                next += granted
+            }
+            frontier = next
+        }
+        return records
+    }
+
+    /// Queues records on the journal (inside the critical section, so journal order is decision order).
+    private func enqueue(_ records: [EngineRecord], timeNanos: Int64, live: inout Live) throws -> UInt64 {
+        let entries = records.map { JournalEntry(kind: $0.kind.rawValue, payload: $0.encoded(), time: timeNanos) }
+        let first: UInt64
+        do {
+            first = try journal.enqueue(entries) { [self] result in completed(result, records: records, timeNanos: timeNanos) }
+        } catch {
+            live.failure = "\(error)"
+            throw EngineError.unavailable("\(error)")
+        }
+        live.lastEnqueued = first + UInt64(records.count) - 1
+        return first
+    }
+
+    /// Runs on the journal writer thread, in sequence order, once `records` are durable (or failed).
+    private func completed(_ result: Result<UInt64, StorageError>, records: [EngineRecord], timeNanos: Int64) {
+        switch result {
+        case .success(let first):
+            var schedule: [NumberActor] = []
+            let ready: [Waiter] = live.withLock { live in
+                for (offset, record) in records.enumerated() {
+                    let sequence = first + UInt64(offset)
+                    if case .event(let event) = record, let key = event.dedupe, live.inFlight[key] == sequence {
+                        live.inFlight[key] = nil
+                    }
+                    guard let (number, event, granted) = record.numberEvent else { continue }
+                    let actor = live.actor(for: number, observer: options.observer)
+                    if actor.postNeedsSchedule(.init(sequence: sequence, timeNanos: timeNanos, event: event, granted: granted)) {
+                        schedule.append(actor)
+                    }
+                }
+                live.dispatched = first + UInt64(records.count) - 1
+                return live.takeWaiters(upTo: live.dispatched)
+            }
+            for actor in schedule { Task { await actor.drainMailbox() } }
+            for waiter in ready { waiter.resume(.success(())) }
+        case .failure(let error):
+            let all: [Waiter] = live.withLock { live in
+                live.failure = live.failure ?? "\(error)"
+                return live.takeWaiters(upTo: .max)
+            }
+            for waiter in all { waiter.resume(.failure(.unavailable("\(error)"))) }
+        }
+    }
+
+    // MARK: Reads
+
+    /// The number with every durable event applied, or nil if no event ever named it.
+    public func number(_ id: String) async -> NumberEntry? {
+        guard let actor = live.withLock({ $0.actors[id] }) else { return nil }
+        return await actor.current()
+    }
+
+    /// Every number's actor, in creation order.
+    public var actors: [NumberActor] { live.withLock { $0.actorList } }
+
+    public var parkedEvents: [ParkedEvent] { live.withLock { $0.parked.all } }
+
+    /// Nil while healthy; why the engine stopped accepting events otherwise.
+    public var failure: String? { live.withLock { $0.failure } }
+
+    public var dedupeEvictedEarly: UInt64 { live.withLock { $0.dedupe.evictedEarly } }
+
+    /// Stops accepting events, writes what is queued, and releases the data directory.
+    public func close() {
+        live.withLock { $0.closed = true }
+        journal.close()
+        directoryLock.release()
+    }
+}
+
+extension NumberEngine.Live {
+    mutating func actor(for number: String, observer: EngineObserver?) -> NumberActor {
+        if let actor = actors[number] { return actor }
+        let actor = NumberActor(entry: NumberEntry(id: number), observer: observer)
+        actors[number] = actor
+        actorList.append(actor)
+        return actor
+    }
+
+    mutating func takeWaiters(upTo sequence: UInt64) -> [NumberEngine.Waiter] {
+        guard !waiters.isEmpty else { return [] }
+        var ready: [NumberEngine.Waiter] = []
+        waiters.removeAll { waiter in
+            if waiter.sequence <= sequence {
+                ready.append(waiter)
+                return true
+            }
+            return false
+        }
+        return ready
+    }
+}

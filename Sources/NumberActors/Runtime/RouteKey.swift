@@ -1,0 +1,95 @@
+/// A field of a provider event that can lead to a number without naming it (DESIGN.md §Routing).
+public struct RouteKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public enum Kind: UInt8, Sendable, CaseIterable, Comparable {
+        case subscription = 1
+        case customer = 2
+        case charge = 3
+        case paymentIntent = 4
+        case didwwOrder = 5
+        case e164 = 6
+
+        public static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+
+        public var name: String {
+            switch self {
+            case .subscription: return "subscription"
+            case .customer: return "customer"
+            case .charge: return "charge"
+            case .paymentIntent: return "payment_intent"
+            case .didwwOrder: return "didww_order"
+            case .e164: return "e164"
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var value: String
+
+    /// E.164 numbers compare as digits only (DIDWW sends `did_number` without `+`).
+    public init(_ kind: Kind, _ value: String) {
+        self.kind = kind
+        self.value = kind == .e164 ? String(value.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init)) : value
+    }
+
+    public static func < (a: RouteKey, b: RouteKey) -> Bool { (a.kind, a.value) < (b.kind, b.value) }
+
+    public var description: String { "\(kind.name):\(value)" }
+}
+
+/// The router's indexes, part of the engine state (snapshotted, rebuilt by replay). Each index is
+/// learned from events that did reach a number: an event routed to N teaches N for all its keys.
+public struct RouterIndexes: Sendable, Equatable {
+    /// subscription, charge, payment intent, DIDWW order, E.164 → number. First learned wins: a
+    /// Stripe subscription belongs to one number, and a later contradicting event cannot steal it.
+    public private(set) var single: [RouteKey: String] = [:]
+    /// customer → numbers (routing uses it only when the customer has exactly one number).
+    public private(set) var customers: [String: Set<String>] = [:]
+
+    public init() {}
+
+    /// Routing order when an event names no number: the most specific key first.
+    static let priority: [RouteKey.Kind] = [.subscription, .charge, .paymentIntent, .didwwOrder, .e164, .customer]
+
+    /// The number an event with these keys belongs to, if the indexes know it.
+    public func resolve(_ keys: [RouteKey]) -> String? {
+        for kind in Self.priority {
+            for key in keys where key.kind == kind {
+                if kind == .customer {
+                    if let numbers = customers[key.value], numbers.count == 1 { return numbers.first }
+                } else if let number = single[key] {
+                    return number
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Records that `keys` lead to `number`; returns the keys that can now route where they could not
+    /// before (used to re-drive parked events).
+    public mutating func learn(_ keys: [RouteKey], number: String) -> [RouteKey] {
+        var learned: [RouteKey] = []
+        for key in keys where !key.value.isEmpty {
+            if key.kind == .customer {
+                let before = customers[key.value]?.count ?? 0
+                customers[key.value, default: []].insert(number)
+                // A customer key routes only while it names exactly one number.
+                if before == 0 { learned.append(key) }
+            } else if single[key] == nil {
+                single[key] = number
+                learned.append(key)
+            }
+        }
+        return learned
+    }
+
+    /// Restores one index entry from a snapshot.
+    public mutating func restore(_ key: RouteKey, number: String) {
+        if key.kind == .customer {
+            customers[key.value, default: []].insert(number)
+        } else {
+            single[key] = number
+        }
+    }
+
+    public var entryCount: Int { single.count + customers.values.reduce(0) { $0 + $1.count } }
+}
