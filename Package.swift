@@ -25,6 +25,7 @@ let package = Package(
         // Crash tests spawn this child: it appends with fsync and reports acknowledged sequences.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(name: "storage-crash-child", dependencies: ["Snapshot", "TestSupport"], path: "Tests/StorageCrashChild"),
+        .executableTarget(name: "fixture-writer", dependencies: ["NumberActors"], path: "Tests/FixtureWriter"),
         .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),

@@ -135,6 +135,6 @@ import Testing
         #expect(run.stderr.contains("in use"))
         lock.release()
         let free = try Self.numninja(["serve", "--data-dir", data.path])
-        #expect(free.stdout.contains("\"journal_last_sequence\":0"))
+        #expect(free.stdout.contains("\"last_sequence\":0"))
     }
 }

@@ -8,6 +8,7 @@ public enum CommandLineTool {
 
         commands:
           serve                      open the data directory (lock, recover) and serve
+          recover --data-dir DIR     recover the state and print a one-line JSON summary
           journal verify|dump        check or print the journal of a data directory
           snapshot inspect FILE      verify a snapshot and print its header (--dump: its entities)
 
@@ -30,6 +31,7 @@ public enum CommandLineTool {
             case "journal": return try StorageCommands.journal(rest.dropFirst())
             case "snapshot": return try StorageCommands.snapshot(rest.dropFirst())
             case "serve": return try ServeCommand.run(rest.dropFirst())
+            case "recover": return try RecoverCommand.run(rest.dropFirst())
             default: throw UsageError("unknown command '\(command)' (try numninja --help)")
             }
         } catch let error as UsageError {
