@@ -28,6 +28,7 @@ let package = Package(
         .executableTarget(name: "fixture-writer", dependencies: ["NumberActors"], path: "Tests/FixtureWriter"),
         .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
+        .executableTarget(name: "engine-bench", dependencies: ["NumberActors"], path: "Benchmarks/EngineBench"),
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),

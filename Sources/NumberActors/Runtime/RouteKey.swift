@@ -42,8 +42,35 @@ public struct RouterIndexes: Sendable, Equatable {
     /// subscription, charge, payment intent, DIDWW order, E.164 → number. First learned wins: a
     /// Stripe subscription belongs to one number, and a later contradicting event cannot steal it.
     public private(set) var single: [RouteKey: String] = [:]
-    /// customer → numbers (routing uses it only when the customer has exactly one number).
-    public private(set) var customers: [String: Set<String>] = [:]
+    /// customer → numbers (routing uses it only when the customer has exactly one number). Most
+    /// customers have one number, so that case stores no set.
+    public private(set) var customers: [String: CustomerNumbers] = [:]
+
+    public enum CustomerNumbers: Sendable, Equatable {
+        case one(String)
+        case many(Set<String>)
+
+        var count: Int {
+            switch self {
+            case .one: return 1
+            case .many(let set): return set.count
+            }
+        }
+
+        var only: String? {
+            if case .one(let number) = self { return number }
+            return nil
+        }
+
+        func adding(_ number: String) -> CustomerNumbers {
+            switch self {
+            case .one(let existing): return existing == number ? self : .many([existing, number])
+            case .many(var set):
+                set.insert(number)
+                return .many(set)
+            }
+        }
+    }
 
     public init() {}
 
@@ -55,7 +82,7 @@ public struct RouterIndexes: Sendable, Equatable {
         for kind in Self.priority {
             for key in keys where key.kind == kind {
                 if kind == .customer {
-                    if let numbers = customers[key.value], numbers.count == 1 { return numbers.first }
+                    if let number = customers[key.value]?.only { return number }
                 } else if let number = single[key] {
                     return number
                 }
@@ -70,10 +97,13 @@ public struct RouterIndexes: Sendable, Equatable {
         var learned: [RouteKey] = []
         for key in keys where !key.value.isEmpty {
             if key.kind == .customer {
-                let before = customers[key.value]?.count ?? 0
-                customers[key.value, default: []].insert(number)
                 // A customer key routes only while it names exactly one number.
-                if before == 0 { learned.append(key) }
+                if let existing = customers[key.value] {
+                    customers[key.value] = existing.adding(number)
+                } else {
+                    customers[key.value] = .one(number)
+                    learned.append(key)
+                }
             } else if single[key] == nil {
                 single[key] = number
                 learned.append(key)
@@ -85,7 +115,7 @@ public struct RouterIndexes: Sendable, Equatable {
     /// Restores one index entry from a snapshot.
     public mutating func restore(_ key: RouteKey, number: String) {
         if key.kind == .customer {
-            customers[key.value, default: []].insert(number)
+            customers[key.value] = customers[key.value]?.adding(number) ?? .one(number)
         } else {
             single[key] = number
         }
