@@ -47,3 +47,18 @@ import Testing
         #expect(again == entry)
     }
 }
+
+@Suite struct EngineRecordEncodingTests {
+    @Test func preEncodedEventRecordsAreByteIdenticalAndRoundTrip() throws {
+        let event = IncomingEvent(channel: "cdr", numberID: nil, keys: [RouteKey(.e164, "+1 415 555 0100"), RouteKey(.customer, "cus_1")],
+                                  source: EventSource(eventID: "cdr_1", created: nil, time: 1_767_225_600),
+                                  payload: .callRecorded(CallRecord(durationSeconds: 42, success: true, isLastCDR: true, from: "+15550001")))
+        for target in [nil, "num_1"] as [String?] {
+            let record = EngineRecord.event(.init(target: target, granted: target == nil ? [] : event.keys, dedupe: event.dedupeKey, event: event))
+            let fast = EngineRecord.encodeEvent(target: target, granted: target == nil ? [] : event.keys, dedupe: event.dedupeKey,
+                                                incoming: EngineRecord.encodeIncoming(event))
+            #expect(fast == record.encoded())
+            #expect(try EngineRecord.decode(kind: 1, fast) == record)
+        }
+    }
+}

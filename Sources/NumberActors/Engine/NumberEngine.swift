@@ -82,9 +82,9 @@ public final class NumberEngine: Sendable {
     public func assignParked(_ id: UInt64, to number: String, operatorName: String) async throws -> UInt64 {
         try await journalOperatorAction { live in
             guard let parked = live.parked.remove(id) else { throw EngineError.unknownParked(id) }
-            let granted = live.router.learn(parked.event.keys, number: number)
-            return [.assignParked(.init(parkedID: id, number: number, granted: granted, operatorName: operatorName, event: parked.event))]
-                + Self.redrive(&live, learned: granted, number: number)
+            let learned = live.router.learn(parked.event.keys, number: number)
+            return [.assignParked(.init(parkedID: id, number: number, granted: learned.granted, operatorName: operatorName, event: parked.event))]
+                + Self.redrive(&live, routable: learned.routable, number: number)
         }
     }
 
@@ -102,7 +102,7 @@ public final class NumberEngine: Sendable {
                 try live.withLock { live in
                     try Self.checkOpen(live)
                     let records = try decide(&live)
-                    let first = try enqueue(records, timeNanos: FileSystem.nowNanoseconds(), live: &live)
+                    let first = try enqueue(records, payloads: records.map { $0.encoded() }, timeNanos: FileSystem.nowNanoseconds(), live: &live)
                     live.waiters.append(Waiter(sequence: live.lastEnqueued) { result in
                         continuation.resume(with: result.map { first }.mapError { $0 as Error })
                     })
@@ -119,52 +119,62 @@ public final class NumberEngine: Sendable {
     }
 
     private func submit(_ events: [IncomingEvent], completion: @escaping @Sendable (Result<[IngestOutcome], EngineError>) -> Void) throws {
+        // Outside the critical section: dedupe keys, and the events' bytes (also checked against the limit).
+        let keys = events.map(\.dedupeKey)
+        let encoded = events.map(EngineRecord.encodeIncoming)
+        let limit = journal.options.maxRecordBytes
+        for (event, bytes) in zip(events, encoded) {
+            // The record adds a target id, the granted keys (a subset of the event's) and the dedupe key.
+            let allowance = Self.recordHeaderAllowance + event.keys.reduce(0) { $0 + $1.value.utf8.count + 11 }
+            if bytes.count + allowance > limit { throw EngineError.eventTooLarge(bytes: bytes.count, limit: limit) }
+        }
         var startSnapshot = false
         try live.withLock { live in
             try Self.checkOpen(live)
-            // Refuse the whole batch up front if its unroutable events would overflow the parked list.
-            let unroutable = events.filter { $0.numberID == nil && live.router.resolve($0.keys) == nil }.count
+            // Refuse the whole call up front if its new unroutable events would overflow the parked list.
+            var fresh: Set<DedupeKey> = []
+            var unroutable = 0
+            for (event, key) in zip(events, keys) where !live.dedupe.contains(key) && fresh.insert(key).inserted {
+                if event.numberID == nil && live.router.resolve(event.keys) == nil { unroutable += 1 }
+            }
             if unroutable > 0 && live.parked.count + unroutable > live.parked.capacity {
                 throw EngineError.unroutableFull(capacity: live.parked.capacity)
             }
             let now = FileSystem.nowNanoseconds()
+            // Every journal append goes through this section, so the sequences the records will get are known.
+            let base = live.lastEnqueued + 1
             var outcomes = [IngestOutcome](repeating: .duplicate, count: events.count)
             var records: [EngineRecord] = []
-            var owners: [Int?] = []
+            var payloads: [[UInt8]] = []
             var waitFor: UInt64 = 0
             for (index, event) in events.enumerated() {
-                let key = event.dedupeKey
+                let key = keys[index]
                 if live.dedupe.contains(key) {
                     if let pending = live.inFlight[key] { waitFor = max(waitFor, pending) }
                     continue
                 }
                 live.dedupe.insert(key, time: now)
+                let sequence = base + UInt64(records.count)
+                live.inFlight[key] = sequence
                 if let target = event.numberID ?? live.router.resolve(event.keys) {
-                    let granted = live.router.learn(event.keys, number: target)
-                    records.append(.event(.init(target: target, granted: granted, dedupe: key, event: event)))
-                    owners.append(index)
-                    for record in Self.redrive(&live, learned: granted, number: target) {
+                    let learned = live.router.learn(event.keys, number: target)
+                    records.append(.event(.init(target: target, granted: learned.granted, dedupe: key, event: event)))
+                    payloads.append(EngineRecord.encodeEvent(target: target, granted: learned.granted, dedupe: key, incoming: encoded[index]))
+                    outcomes[index] = .accepted(number: target, sequence: sequence)
+                    for record in Self.redrive(&live, routable: learned.routable, number: target) {
                         records.append(record)
-                        owners.append(nil)
+                        payloads.append(record.encoded())
                     }
                 } else {
                     records.append(.event(.init(target: nil, granted: [], dedupe: key, event: event)))
-                    owners.append(index)
+                    payloads.append(EngineRecord.encodeEvent(target: nil, granted: [], dedupe: key, incoming: encoded[index]))
+                    outcomes[index] = .parked(id: sequence)
+                    live.parked.park(ParkedEvent(id: sequence, time: now, event: event))
                 }
             }
             if !records.isEmpty {
-                let first = try enqueue(records, timeNanos: now, live: &live)
-                for (offset, owner) in owners.enumerated() {
-                    guard let owner, case .event(let record) = records[offset] else { continue }
-                    let sequence = first + UInt64(offset)
-                    live.inFlight[record.dedupe!] = sequence
-                    if let target = record.target {
-                        outcomes[owner] = .accepted(number: target, sequence: sequence)
-                    } else {
-                        outcomes[owner] = .parked(id: sequence)
-                        live.parked.park(ParkedEvent(id: sequence, time: now, event: record.event))
-                    }
-                }
+                let first = try enqueue(records, payloads: payloads, timeNanos: now, live: &live)
+                precondition(first == base, "journal sequence \(first) where the engine expected \(base)")
                 waitFor = max(waitFor, live.lastEnqueued)
                 live.sinceSnapshot += UInt64(records.count)
                 if options.snapshotEvery > 0 && live.sinceSnapshot >= options.snapshotEvery {
@@ -182,18 +192,22 @@ public final class NumberEngine: Sendable {
         if startSnapshot { startBackgroundSnapshot() }
     }
 
+    /// Room for what a record adds around the event besides the granted keys: version, target id
+    /// (number ids are short), dedupe key.
+    static let recordHeaderAllowance = 300
+
     /// Parked events unlocked by newly learned keys go to `number`, each as its own record
     /// (and what they teach may unlock more).
-    private static func redrive(_ live: inout Live, learned: [RouteKey], number: String) -> [EngineRecord] {
+    private static func redrive(_ live: inout Live, routable: [RouteKey], number: String) -> [EngineRecord] {
         var records: [EngineRecord] = []
-        var frontier = learned
+        var frontier = routable
         while !frontier.isEmpty {
             var next: [RouteKey] = []
             for id in live.parked.waiting(on: frontier) {
                 guard let parked = live.parked.remove(id) else { continue }
-                let granted = live.router.learn(parked.event.keys, number: number)
-                records.append(.assignParked(.init(parkedID: id, number: number, granted: granted, operatorName: nil, event: parked.event)))
-                next += granted
+                let learned = live.router.learn(parked.event.keys, number: number)
+                records.append(.assignParked(.init(parkedID: id, number: number, granted: learned.granted, operatorName: nil, event: parked.event)))
+                next += learned.routable
             }
             frontier = next
         }
@@ -201,8 +215,12 @@ public final class NumberEngine: Sendable {
     }
 
     /// Queues records on the journal (inside the critical section, so journal order is decision order).
-    private func enqueue(_ records: [EngineRecord], timeNanos: Int64, live: inout Live) throws -> UInt64 {
-        let entries = records.map { JournalEntry(kind: $0.kind.rawValue, payload: $0.encoded(), time: timeNanos) }
+    private func enqueue(_ records: [EngineRecord], payloads: [[UInt8]], timeNanos: Int64, live: inout Live) throws -> UInt64 {
+        var entries: [JournalEntry] = []
+        entries.reserveCapacity(records.count)
+        for (record, payload) in zip(records, payloads) {
+            entries.append(JournalEntry(kind: record.kind.rawValue, payload: payload, time: timeNanos))
+        }
         let first: UInt64
         do {
             first = try journal.enqueue(entries) { [self] result in completed(result, records: records, timeNanos: timeNanos) }

@@ -55,6 +55,29 @@ public enum EngineRecord: Sendable, Equatable {
         }
     }
 
+    /// The bytes of an `IncomingEvent` as records embed them; encoded before the engine's critical section.
+    public static func encodeIncoming(_ event: IncomingEvent) -> [UInt8] {
+        var writer = DomainWriter()
+        writer.writeIncoming(event)
+        return writer.bytes
+    }
+
+    /// The same bytes as `.event(record).encoded()`, from the event's pre-encoded bytes.
+    static func encodeEvent(target: String?, granted: [RouteKey], dedupe: DedupeKey?, incoming: [UInt8]) -> [UInt8] {
+        var writer = DomainWriter()
+        writer.u8(formatVersion)
+        writer.optionalString(target)
+        writer.writeKeys(granted)
+        writer.bool(dedupe != nil)
+        if let dedupe {
+            writer.u64(dedupe.h1)
+            writer.u64(dedupe.h2)
+        }
+        var bytes = writer.bytes
+        bytes.append(contentsOf: incoming)
+        return bytes
+    }
+
     public func encoded() -> [UInt8] {
         var writer = DomainWriter()
         writer.u8(Self.formatVersion)

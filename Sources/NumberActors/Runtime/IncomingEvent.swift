@@ -40,6 +40,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The journal failed; the engine accepts nothing until restarted and recovered from disk.
     case unavailable(String)
     case unknownParked(UInt64)
+    /// One event larger than the journal accepts; nothing was changed.
+    case eventTooLarge(bytes: Int, limit: Int)
     case closed
 
     public var description: String {
@@ -47,6 +49,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unroutableFull(let capacity): return "the unroutable list is full (\(capacity) parked events)"
         case .unavailable(let reason): return "engine unavailable: \(reason)"
         case .unknownParked(let id): return "no parked event \(id)"
+        case .eventTooLarge(let bytes, let limit): return "event of \(bytes) bytes exceeds the journal's record limit of \(limit) bytes"
         case .closed: return "engine is closed"
         }
     }

@@ -91,22 +91,35 @@ public struct RouterIndexes: Sendable, Equatable {
         return nil
     }
 
-    /// Records that `keys` lead to `number`; returns the keys that can now route where they could not
-    /// before (used to re-drive parked events).
-    public mutating func learn(_ keys: [RouteKey], number: String) -> [RouteKey] {
-        var learned: [RouteKey] = []
+    /// What `learn` did: the keys now recorded for the number (journaled and stored with it, so replay and
+    /// snapshots rebuild the same indexes), and those that route where nothing routed before (they
+    /// re-drive parked events).
+    public struct Learned: Sendable, Equatable {
+        public var granted: [RouteKey] = []
+        public var routable: [RouteKey] = []
+    }
+
+    /// Records that `keys` lead to `number`. Single keys: first learned wins. Customer keys: every
+    /// number of the customer is recorded; the key routes only while there is exactly one.
+    public mutating func learn(_ keys: [RouteKey], number: String) -> Learned {
+        var learned = Learned()
         for key in keys where !key.value.isEmpty {
             if key.kind == .customer {
-                // A customer key routes only while it names exactly one number.
                 if let existing = customers[key.value] {
-                    customers[key.value] = existing.adding(number)
+                    let updated = existing.adding(number)
+                    if updated != existing {
+                        customers[key.value] = updated
+                        learned.granted.append(key)
+                    }
                 } else {
                     customers[key.value] = .one(number)
-                    learned.append(key)
+                    learned.granted.append(key)
+                    learned.routable.append(key)
                 }
             } else if single[key] == nil {
                 single[key] = number
-                learned.append(key)
+                learned.granted.append(key)
+                learned.routable.append(key)
             }
         }
         return learned
