@@ -115,7 +115,12 @@ extension EngineState {
             let bytes = Array(entity.payload)
             do {
                 switch EngineSnapshotCodec.Kind(rawValue: entity.kind) {
-                case .meta: meta = try EngineSnapshotCodec.decodeMeta(bytes)
+                case .meta:
+                    let decoded = try EngineSnapshotCodec.decodeMeta(bytes)
+                    meta = decoded
+                    // The meta entity comes first: size the tables once (bounded, a corrupt count cannot balloon it).
+                    numbers.reserveCapacity(Int(min(decoded.numbers, 50_000_000)))
+                    dedupeEntries.reserveCapacity(Int(min(decoded.dedupe, UInt64(dedupe.capacity))))
                 case .dedupe: dedupeEntries += try EngineSnapshotCodec.decodeDedupe(bytes)
                 case .parked: parked.park(try EngineSnapshotCodec.decodeParked(bytes))
                 case .number:

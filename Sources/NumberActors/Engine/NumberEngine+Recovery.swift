@@ -104,10 +104,8 @@ extension NumberEngine {
             for parked in cut.parked {
                 try writer.append(kind: EngineSnapshotCodec.Kind.parked.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(parked))
             }
-            for actor in cut.actors {
-                let entry = await actor.current()
-                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: entry.state.appliedSequence,
-                                  payload: EngineSnapshotCodec.encode(entry))
+            try await Self.captureNumbers(cut.actors) { sequence, payload in
+                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
             }
             // The global part reflects records up to `global`: publish only once they are durable.
             try await waitDurable(cut.global)
@@ -123,6 +121,38 @@ extension NumberEngine {
         } catch {
             writer.abandon()
             throw error
+        }
+    }
+
+    /// Captures and encodes numbers in parallel chunks (bounded: a window of chunks at a time), handing
+    /// them to `write` in the actors' order.
+    static func captureNumbers(_ actors: [NumberActor], write: (UInt64, [UInt8]) throws -> Void) async throws {
+        let chunk = 2048
+        let window = 8 * chunk
+        var start = 0
+        while start < actors.count {
+            let end = min(actors.count, start + window)
+            let parts = await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
+                for first in stride(from: start, to: end, by: chunk) {
+                    let slice = actors[first..<min(end, first + chunk)]
+                    group.addTask {
+                        var encoded: [(UInt64, [UInt8])] = []
+                        encoded.reserveCapacity(slice.count)
+                        for actor in slice {
+                            let entry = await actor.current()
+                            encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
+                        }
+                        return (first, encoded)
+                    }
+                }
+                var parts: [(Int, [(UInt64, [UInt8])])] = []
+                for await part in group { parts.append(part) }
+                return parts.sorted { $0.0 < $1.0 }
+            }
+            for (_, encoded) in parts {
+                for (sequence, payload) in encoded { try write(sequence, payload) }
+            }
+            start = end
         }
     }
 
