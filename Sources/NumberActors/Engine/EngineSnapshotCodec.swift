@@ -1,3 +1,4 @@
+import Dispatch
 import Snapshot
 
 /// Snapshot entities of the engine (kinds of the Snapshot module's entities; docs/domain-formats.md).
@@ -106,11 +107,44 @@ enum EngineSnapshotCodec {
 }
 
 extension EngineState {
+    static let decodeBatch = 8192
+
+    /// Decodes number entities on all cores (the snapshot is read on one), then inserts them in order.
+    private mutating func decodePending(_ pending: inout [[UInt8]]) throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        let results = UnsafeMutableBufferPointer<Result<NumberEntry, DomainCodecError>?>.allocate(capacity: batch.count)
+        results.initialize(repeating: nil)
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
+        nonisolated(unsafe) let slots = results
+        let workers = 4
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: batch.count, by: workers) {
+                do {
+                    slots[index] = .success(try EngineSnapshotCodec.decodeNumber(batch[index]))
+                } catch let error as DomainCodecError {
+                    slots[index] = .failure(error)
+                } catch {
+                    slots[index] = .failure(.invalidValue("\(error)", offset: 0))
+                }
+            }
+        }
+        for slot in results {
+            let entry = try slot!.get()
+            numbers[entry.state.id] = entry
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Loads a snapshot into this (empty) state; returns its meta. Any damage throws, and the caller
     /// starts again from empty state with the next older snapshot.
     mutating func load(_ reader: SnapshotReader) throws -> EngineSnapshotCodec.Meta {
         var meta: EngineSnapshotCodec.Meta?
         var dedupeEntries: [DedupeWindow.Entry] = []
+        var pendingNumbers: [[UInt8]] = []
         try reader.readEntities { entity in
             let bytes = Array(entity.payload)
             do {
@@ -124,13 +158,18 @@ extension EngineState {
                 case .dedupe: dedupeEntries += try EngineSnapshotCodec.decodeDedupe(bytes)
                 case .parked: parked.park(try EngineSnapshotCodec.decodeParked(bytes))
                 case .number:
-                    let entry = try EngineSnapshotCodec.decodeNumber(bytes)
-                    numbers[entry.state.id] = entry
+                    pendingNumbers.append(bytes)
+                    if pendingNumbers.count >= Self.decodeBatch { try decodePending(&pendingNumbers) }
                 case nil: throw DomainCodecError.invalidValue("snapshot entity kind \(entity.kind)", offset: 0)
                 }
             } catch let error as DomainCodecError {
                 throw StorageError.corrupt(file: reader.path, offset: 0, reason: "entity of kind \(entity.kind) does not decode: \(error)")
             }
+        }
+        do {
+            try decodePending(&pendingNumbers)
+        } catch let error as DomainCodecError {
+            throw StorageError.corrupt(file: reader.path, offset: 0, reason: "a number entity does not decode: \(error)")
         }
         guard let meta else { throw StorageError.corrupt(file: reader.path, offset: 0, reason: "snapshot has no meta entity") }
         guard meta.numbers == UInt64(numbers.count), meta.parked == UInt64(parked.count), meta.dedupe == UInt64(dedupeEntries.count) else {
