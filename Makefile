@@ -21,7 +21,11 @@ test: deps
 
 bench: deps
 	$(SWIFT) build -c release --product storage-bench
+	$(SWIFT) build -c release --product number-bench
+	$(SWIFT) build -c release --product engine-bench
 	./.build/release/storage-bench
+	./.build/release/number-bench
+	./.build/release/engine-bench
 
 clean:
 	rm -rf .build

@@ -128,16 +128,64 @@ extension LifecycleState: DomainCodable {
 extension NumberHistory: DomainCodable {
     func encode(to writer: inout DomainWriter) {
         writer.count(capacity)
-        writer.write(events)
-        writer.write(calls)
-        writer.write(sms)
-        writer.write(voicemails)
+        writer.count(eventCount)
+        forEachEvent { writer.write($0) }
+        writer.count(callCount)
+        forEachCall { writer.write($0) }
+        writer.count(smsCount)
+        forEachSMS { writer.write($0) }
+        writer.count(voicemailCount)
+        forEachVoicemail { writer.write($0) }
     }
 
     init(from reader: inout DomainReader) throws(DomainCodecError) {
         let capacity = try reader.int(in: 1...NumberHistory.maximumCapacity, "NumberHistory.capacity")
-        self.init(capacity: capacity, events: try reader.readArray(), calls: try reader.readArray(),
-                  sms: try reader.readArray(), voicemails: try reader.readArray())
+        self.init(capacity: capacity)
+        for _ in 0..<(try reader.count()) { record(try reader.read() as CompactEventEntry) }
+        for _ in 0..<(try reader.count()) { record(try reader.read() as CallHistoryEntry) }
+        for _ in 0..<(try reader.count()) { record(try reader.read() as SMSHistoryEntry) }
+        for _ in 0..<(try reader.count()) { record(try reader.read() as VoicemailHistoryEntry) }
+    }
+}
+
+extension CompactEventEntry: DomainCodable {
+    func encode(to writer: inout DomainWriter) {
+        writer.uvarint(version)
+        writer.uvarint(sequence)
+        writer.svarint(time)
+        writer.string(kindName)
+        writer.string(eventID)
+        switch outcome {
+        case 0: writer.u8(0)
+        case Self.customOutcome: writer.u8(1); writer.string(text!.reason!)
+        default: writer.u8(1); writer.string(IgnoreReason.all[Int(outcome) - 1])
+        }
+    }
+
+    init(from reader: inout DomainReader) throws(DomainCodecError) {
+        let version = try reader.uvarint()
+        let sequence = try reader.uvarint()
+        let time = try reader.svarint()
+        let kind = try reader.name(in: DomainEventPayload.kindTable)
+        let eventID = try reader.string()
+        let (tag, at) = try reader.tag()
+        var reason: (code: UInt8, text: String?) = (0, nil)
+        switch tag {
+        case 0: break
+        case 1: reason = try reader.name(in: IgnoreReason.table)
+        default: throw .invalidTag(type: "EventOutcome", tag: tag, offset: at)
+        }
+        if kind.code != 0, reason.text == nil {
+            // Known names: straight to codes.
+            let outcome: EventOutcome = tag == 0 ? .applied : .ignored(reason: IgnoreReason.all[Int(reason.code) - 1])
+            self.init(version: version, sequence: sequence, time: time, kind: kind.code, eventID: eventID, outcome: outcome)
+        } else {
+            let kindName = kind.text ?? DomainEventPayload.kindNames[Int(kind.code) - 1]
+            let outcome: EventOutcome = tag == 0 ? .applied
+                : .ignored(reason: reason.text ?? IgnoreReason.all[Int(reason.code) - 1])
+            self.init(EventHistoryEntry(version: version, sequence: sequence, time: time, kind: kindName,
+                                        eventID: eventID, outcome: outcome))
+        }
     }
 }
 

@@ -215,31 +215,43 @@ extension MonthUsage: DomainCodable {
 
 extension UsageLedger: DomainCodable {
     func encode(to writer: inout DomainWriter) {
-        let sortedMonths = months.keys.sorted()
-        writer.count(sortedMonths.count)
-        for month in sortedMonths {
-            writer.write(month)
-            writer.write(months[month]!)
-            let hashes = (counted[month] ?? []).sorted()
-            writer.count(hashes.count)
-            for hash in hashes { writer.u64(hash) }
+        writer.count(entries.count)
+        for entry in entries {
+            writer.write(entry.month)
+            writer.write(entry.usage)
+            writer.count(entry.hashes.count)
+            for hash in entry.hashes { writer.u64(hash) }
         }
     }
 
     init(from reader: inout DomainReader) throws(DomainCodecError) {
-        var months: [UsageMonth: MonthUsage] = [:]
-        var counted: [UsageMonth: Set<UInt64>] = [:]
-        for _ in 0..<(try reader.count(minimumBytes: 6)) {
+        var entries: [Month] = []
+        let months = try reader.count(minimumBytes: 6)
+        entries.reserveCapacity(months)
+        for _ in 0..<months {
             let at = reader.offset
             let month: UsageMonth = try reader.read()
-            guard months[month] == nil else { throw .invalidValue("duplicate usage month", offset: at) }
-            months[month] = try reader.read()
+            guard !entries.contains(where: { $0.month == month }) else {
+                throw .invalidValue("duplicate usage month", offset: at)
+            }
+            let usage: MonthUsage = try reader.read()
             let n = try reader.count(minimumBytes: 8)
-            var hashes = Set<UInt64>(minimumCapacity: n)
-            for _ in 0..<n { hashes.insert(try reader.u64()) }
-            if !hashes.isEmpty { counted[month] = hashes }
+            var hashes: [UInt64] = []
+            hashes.reserveCapacity(n)
+            var ascending = true
+            for _ in 0..<n {
+                let hash = try reader.u64()
+                if let last = hashes.last, last >= hash { ascending = false }
+                hashes.append(hash)
+            }
+            if !ascending {
+                // Written sorted; accept any order (and duplicates) as a set.
+                hashes = Array(Set(hashes)).sorted()
+            }
+            entries.append(Month(month: month, usage: usage, hashes: hashes))
         }
-        self.init(months: months, counted: counted)
+        entries.sort { $0.month.ordinal < $1.month.ordinal }
+        self.init(sortedEntries: entries)
     }
 }
 

@@ -22,7 +22,7 @@ public enum DomainCodec {
     }
 
     public static func encode(_ state: NumberState) -> [UInt8] {
-        var writer = DomainWriter()
+        var writer = DomainWriter(capacity: 1_536)
         writer.u8(stateFormatVersion)
         writer.write(state)
         return writer.bytes
@@ -58,13 +58,17 @@ protocol DomainCodable {
 struct DomainWriter {
     private(set) var bytes: [UInt8] = []
 
-    init() { bytes.reserveCapacity(128) }
+    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
     mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
     /// Unsigned LEB128.
     mutating func uvarint(_ value: UInt64) {
+        if value < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value))
+            return
+        }
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -85,8 +89,11 @@ struct DomainWriter {
     }
 
     mutating func string(_ value: String) {
-        count(value.utf8.count)
-        bytes.append(contentsOf: value.utf8)
+        var value = value
+        value.withUTF8 { utf8 in
+            count(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func optionalString(_ value: String?) {
@@ -141,6 +148,11 @@ struct DomainReader {
     }
 
     mutating func uvarint() throws(DomainCodecError) -> UInt64 {
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            // One byte: the common case (counts, lengths, tags, small numbers).
+            offset += 1
+            return UInt64(bytes[offset - 1])
+        }
         let start = offset
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -188,11 +200,58 @@ struct DomainReader {
     mutating func string() throws(DomainCodecError) -> String {
         let n = try count()
         let start = offset
-        guard let text = String(validating: bytes[start..<start + n], as: UTF8.self) else {
-            throw .invalidUTF8(offset: start)
+        let text: String? = bytes.withUnsafeBufferPointer { all in
+            let utf8 = UnsafeBufferPointer(rebasing: all[start..<start + n])
+            // `String(decoding:)` on a contiguous buffer is the fast path; it repairs invalid input, so anything
+            // that is not plain ASCII is compared back against the input bytes.
+            let decoded = String(decoding: utf8, as: UTF8.self)
+            if Self.isASCII(utf8) { return decoded }
+            var copy = decoded
+            let same = copy.withUTF8 { $0.count == utf8.count && $0.elementsEqual(utf8) }
+            return same ? copy : nil
         }
+        guard let text else { throw .invalidUTF8(offset: start) }
         offset += n
         return text
+    }
+
+    /// A string that is usually one of `table` (UTF-8 of known names): returns its index + 1 without allocating,
+    /// or 0 and the string itself.
+    mutating func name(in table: [[UInt8]]) throws(DomainCodecError) -> (code: UInt8, text: String?) {
+        let at = offset
+        let n = try count()
+        let start = offset
+        let code: Int? = bytes.withUnsafeBufferPointer { all in
+            let candidate = UnsafeBufferPointer(rebasing: all[start..<start + n])
+            return table.firstIndex { name in
+                guard name.count == n else { return false }
+                return name.withUnsafeBufferPointer { known in
+                    for i in 0..<n where known[i] != candidate[i] { return false }
+                    return true
+                }
+            }
+        }
+        if let code {
+            offset += n
+            return (UInt8(code + 1), nil)
+        }
+        offset = at
+        return (0, try string())
+    }
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        var bits: UInt64 = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while i + 8 <= raw.count {
+            bits |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < raw.count {
+            bits |= UInt64(raw[i])
+            i += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     mutating func optionalString() throws(DomainCodecError) -> String? {

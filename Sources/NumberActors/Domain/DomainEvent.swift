@@ -73,6 +73,57 @@ public enum DomainEventPayload: Sendable, Hashable {
     case effectCompleted(effectID: EffectID, details: String)
     case effectFailed(effectID: EffectID, details: String)
 
+    /// `kindName` of every payload, in codec tag order (tag = index + 1).
+    static let kindNames: [String] = [
+        "reserved", "forwarding_changed", "payment_succeeded", "payment_failed", "payment_action_required",
+        "subscription_status", "subscription_deleted", "checkout_expired", "trial_will_end", "refunded",
+        "dispute_opened", "dispute_closed", "provisioning_started", "provisioning_failed", "order_completed",
+        "order_canceled", "provider_blocked", "provider_unblocked", "provider_terminated", "call_recorded",
+        "sms_received", "voicemail_left", "operator_hold", "operator_unhold", "operator_cancel",
+        "effect_completed", "effect_failed",
+    ]
+
+    /// UTF-8 of `kindNames`, for decoding without allocating.
+    static let kindTable: [[UInt8]] = kindNames.map { Array($0.utf8) }
+
+    private static let kindCodes: [String: UInt8] = Dictionary(
+        uniqueKeysWithValues: kindNames.enumerated().map { ($1, UInt8($0 + 1)) })
+
+    static func kindCode(_ name: String) -> UInt8? { kindCodes[name] }
+
+    /// The codec tag, which is also `kindNames` index + 1.
+    var kindCode: UInt8 {
+        switch self {
+        case .reserved: 1
+        case .forwardingChanged: 2
+        case .paymentSucceeded: 3
+        case .paymentFailed: 4
+        case .paymentActionRequired: 5
+        case .subscriptionStatus: 6
+        case .subscriptionDeleted: 7
+        case .checkoutExpired: 8
+        case .trialWillEnd: 9
+        case .refunded: 10
+        case .disputeOpened: 11
+        case .disputeClosed: 12
+        case .provisioningStarted: 13
+        case .provisioningFailed: 14
+        case .orderCompleted: 15
+        case .orderCanceled: 16
+        case .providerBlocked: 17
+        case .providerUnblocked: 18
+        case .providerTerminated: 19
+        case .callRecorded: 20
+        case .smsReceived: 21
+        case .voicemailLeft: 22
+        case .operatorHold: 23
+        case .operatorUnhold: 24
+        case .operatorCancel: 25
+        case .effectCompleted: 26
+        case .effectFailed: 27
+        }
+    }
+
     /// Stable snake_case name, used in the number's event history.
     public var kindName: String {
         switch self {

@@ -17,6 +17,14 @@ enum FactMerge: Equatable {
 }
 
 extension Optional {
+    /// `self != nil` without copying the wrapped value (the generic `!=` copies it, retaining its strings).
+    var isSome: Bool {
+        switch self {
+        case .some: true
+        case .none: false
+        }
+    }
+
     /// Keeps the candidate when it is newer (last writer by stamp wins).
     mutating func keepNewest<V>(_ candidate: Stamped<V>) -> FactMerge where Wrapped == Stamped<V> {
         guard let current = self else { self = candidate; return .replaced }
@@ -152,13 +160,20 @@ public struct NumberFacts: Sendable, Hashable {
 
     public var orderID: String? { completedOrder?.value.orderID ?? startedOrder?.value }
     public var didID: String? { completedOrder?.value.didID }
-    public var hasCompletedOrder: Bool { completedOrder != nil }
-    public var isFailed: Bool { provisioningFailure != nil }
+    public var hasCompletedOrder: Bool { completedOrder.isSome }
+    public var isFailed: Bool { provisioningFailure.isSome }
+    /// `orderID != nil`, without copying the ids.
+    var hasOrder: Bool { completedOrder.isSome || startedOrder.isSome }
     public var openDisputes: Set<String> { disputesOpened.subtracting(disputesClosed) }
+    /// `!openDisputes.isEmpty`, without building the set.
+    var hasOpenDispute: Bool {
+        !disputesOpened.isEmpty && disputesOpened.contains { !disputesClosed.contains($0) }
+    }
     public var fullyRefunded: Bool { cancellations[.refunded] != nil }
 
     /// The cancellation that holds, if any: the earliest, where an expired checkout counts only while unpaid.
     public var cancellation: Stamped<CancellationReason>? {
+        if cancellations.isEmpty { return nil }
         var best: Stamped<CancellationReason>?
         for (reason, stamp) in cancellations where !(reason == .checkoutExpired && paid) {
             if best == nil || stamp < best!.stamp { best = Stamped(reason, at: stamp) }
@@ -166,15 +181,37 @@ public struct NumberFacts: Sendable, Hashable {
         return best
     }
 
-    public var isCancelled: Bool { cancellation != nil }
+    public var isCancelled: Bool {
+        !cancellations.isEmpty && cancellations.contains { !($0.key == .checkoutExpired && paid) }
+    }
 
     /// Live for the derivation: an order completed and provisioning did not fail. A DID that completes on a
     /// failed number is released (DESIGN: no DID left running on a dead number), so it never counts as live.
-    public var isLive: Bool { completedOrder != nil && provisioningFailure == nil }
+    public var isLive: Bool { completedOrder.isSome && !provisioningFailure.isSome }
 
     /// `limit reached`: the latest month seen is over a limit and the plan says `block`.
     public var limitReached: Bool {
-        guard let plan = reservation?.plan, plan.overage == .block, let latest = usage.latest else { return false }
-        return latest.usage.callSeconds > plan.includedCallSeconds || latest.usage.smsIn > plan.includedSMS
+        guard let plan = reservation?.plan, plan.overage == .block, let latest = usage.latestUsage else { return false }
+        return latest.callSeconds > plan.includedCallSeconds || latest.smsIn > plan.includedSMS
+    }
+}
+
+extension NumberFacts {
+    /// `NumberLifecycle.derive`, as a method so that callers holding the facts in place do not copy them.
+    var derivedStatus: LifecycleStatus {
+        @inline(__always) get {
+        let facts = self  // a borrow: `self` is not copied in a getter
+        if let cancellation = facts.cancellation {
+            return LifecycleStatus(.cancelled, reason: cancellation.value.rawValue)
+        }
+        if facts.provisioningFailure.isSome, !facts.isLive {
+            return LifecycleStatus(.failed, reason: facts.provisioningFailure!.value.kind.rawValue)
+        }
+        if !facts.paid { return LifecycleStatus(.pending) }
+        if !facts.hasOrder { return LifecycleStatus(.paid) }
+        if !facts.isLive { return LifecycleStatus(.provisioning) }
+        if let reason = NumberLifecycle.suspensionReason(facts) { return LifecycleStatus(.suspended, reason: reason) }
+        return LifecycleStatus(.active)
+        }
     }
 }

@@ -1,34 +1,40 @@
 /// Effects that follow from facts becoming true, each at most once per number.
 extension NumberLifecycle {
     /// Checked after every event, so each fires when its last precondition arrives, whatever the order.
-    static func lifecycleActions(_ state: inout NumberState) -> [EffectAction] {
-        let facts = state.facts
-        let dead = facts.isCancelled || facts.isFailed
+    static func lifecycleActions(_ state: inout NumberState.Fields) -> [EffectAction] {
+        let emitted = state.emitted
+        // Every once-per-number effect already out: nothing to decide (the common case for a live number).
+        if emitted.provisionNumber && emitted.assignRouting && emitted.releaseNumber && emitted.cancelOrder
+            && emitted.refundPayment { return [] }
+        let cancelled = state.facts.isCancelled
+        let failed = state.facts.isFailed
+        let dead = cancelled || failed
         var actions: [EffectAction] = []
 
         // No DID is ever left running on a dead number.
-        if dead, let order = facts.completedOrder, !state.emitted.releaseNumber {
+        if dead, !emitted.releaseNumber, let order = state.facts.completedOrder {
             state.emitted.releaseNumber = true
             actions.append(.releaseNumber(didID: order.value.didID))
         }
         // An order still in flight when the number is cancelled (a failed order is already dead at DIDWW).
-        if facts.isCancelled, !facts.isFailed, facts.completedOrder == nil,
-           let orderID = facts.startedOrder?.value, !state.emitted.cancelOrder {
+        if cancelled, !failed, !emitted.cancelOrder, !state.facts.completedOrder.isSome,
+           let orderID = state.facts.startedOrder?.value {
             state.emitted.cancelOrder = true
             actions.append(.cancelOrder(orderID: orderID))
         }
-        if !dead, let order = facts.completedOrder, !state.emitted.assignRouting {
+        if !dead, !emitted.assignRouting, let order = state.facts.completedOrder {
             state.emitted.assignRouting = true
             actions.append(.assignRouting(didID: order.value.didID))
         }
-        if facts.paid, !dead, facts.orderID == nil, let reservation = facts.reservation, !state.emitted.provisionNumber {
+        if state.facts.paid, !dead, !emitted.provisionNumber, !state.facts.hasOrder,
+           let reservation = state.facts.reservation {
             state.emitted.provisionNumber = true
             actions.append(.provisionNumber(skuID: reservation.skuID, availableDIDID: reservation.availableDIDID,
                                             e164: reservation.e164))
         }
         // Provisioning failed after a payment: give the money back, once, unless Stripe already refunded it all.
-        if facts.isFailed, facts.paid, !facts.fullyRefunded, let payment = facts.payment?.value,
-           !state.emitted.refundPayment {
+        if failed, state.facts.paid, !emitted.refundPayment, !state.facts.fullyRefunded,
+           let payment = state.facts.payment?.value {
             state.emitted.refundPayment = true
             actions.append(.refundPayment(paymentIntentID: payment.paymentIntentID, chargeID: payment.chargeID))
         }

@@ -1,6 +1,6 @@
 /// Adding one event's facts to a number. Every merge is order-independent (see `NumberFacts`).
 extension NumberLifecycle {
-    static func applyFacts(_ event: DomainEvent, to state: inout NumberState,
+    static func applyFacts(_ event: DomainEvent, to state: inout NumberState.Fields,
                            consequences: inout Consequences) -> EventOutcome {
         let source = event.source
         switch event.payload {
@@ -42,7 +42,7 @@ extension NumberLifecycle {
     }
 
     /// DIDWW, traffic, operator and outbox events.
-    private static func applyCarrierFacts(_ event: DomainEvent, to state: inout NumberState,
+    private static func applyCarrierFacts(_ event: DomainEvent, to state: inout NumberState.Fields,
                                           consequences: inout Consequences) -> EventOutcome {
         let source = event.source
         switch event.payload {
@@ -82,7 +82,12 @@ extension NumberLifecycle {
             guard let index = state.outbox.firstIndex(where: { $0.effect.id == effectID }) else {
                 return .ignored(reason: IgnoreReason.unknownEffect)
             }
-            state.outbox.remove(at: index)
+            if state.outbox.count == 1 {
+                // Settled: give the buffer back, so an idle number keeps no outbox storage.
+                state.outbox = []
+            } else {
+                state.outbox.remove(at: index)
+            }
             return .applied
         case .effectFailed(let effectID, let details):
             guard let index = state.outbox.firstIndex(where: { $0.effect.id == effectID }) else {
@@ -97,7 +102,7 @@ extension NumberLifecycle {
 
     // MARK: API and Stripe
 
-    private static func reserve(_ reservation: Reservation, _ source: EventSource, _ state: inout NumberState,
+    private static func reserve(_ reservation: Reservation, _ source: EventSource, _ state: inout NumberState.Fields,
                                 _ consequences: inout Consequences) -> EventOutcome {
         if let existing = state.facts.reservation {
             return .ignored(reason: existing == reservation ? IgnoreReason.duplicate : IgnoreReason.alreadyReserved)
@@ -105,9 +110,8 @@ extension NumberLifecycle {
         state.facts.reservation = reservation
         _ = state.facts.forward.keepNewest(Stamped(reservation.forward, at: source.stamp))
         // Traffic seen before the plan was known is billed now, so a month's billed total is order-independent.
-        for month in state.facts.usage.months.keys.sorted() {
-            let usage = state.facts.usage.months[month]!
-            consequences.usage += overage(before: MonthUsage(), after: usage, month: month, state.facts)
+        for entry in state.facts.usage.entries {
+            consequences.usage += overage(before: MonthUsage(), after: entry.usage, month: entry.month, state.facts)
         }
         return .applied
     }

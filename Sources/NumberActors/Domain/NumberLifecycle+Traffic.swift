@@ -1,6 +1,6 @@
 /// Calls, SMS and voicemail: usage counts in every state (it is what happened at the carrier).
 extension NumberLifecycle {
-    static func recordCall(_ call: CallRecord, _ source: EventSource, _ state: inout NumberState,
+    static func recordCall(_ call: CallRecord, _ source: EventSource, _ state: inout NumberState.Fields,
                            _ consequences: inout Consequences) -> EventOutcome {
         // A call counts once: with its last CDR, or with a CDR that has no `is_last_cdr` field.
         guard call.isLastCDR != false else { return .ignored(reason: IgnoreReason.notLastCDR) }
@@ -17,7 +17,7 @@ extension NumberLifecycle {
         return .applied
     }
 
-    static func recordSMS(_ sms: InboundSMS, _ source: EventSource, _ state: inout NumberState,
+    static func recordSMS(_ sms: InboundSMS, _ source: EventSource, _ state: inout NumberState.Fields,
                           _ consequences: inout Consequences) -> EventOutcome {
         let month = UsageMonth(containing: source.time)
         let counted = state.facts.usage.record(.sms, id: source.eventID, in: month) { $0.smsIn = $0.smsIn.saturatingAdd(1) }
@@ -30,7 +30,7 @@ extension NumberLifecycle {
         return .applied
     }
 
-    static func recordVoicemail(_ voicemail: Voicemail, _ source: EventSource, _ state: inout NumberState,
+    static func recordVoicemail(_ voicemail: Voicemail, _ source: EventSource, _ state: inout NumberState.Fields,
                                 _ consequences: inout Consequences) -> EventOutcome {
         let month = UsageMonth(containing: source.time)
         let counted = state.facts.usage.record(.voicemail, id: source.eventID, in: month) { $0.voicemails = $0.voicemails.saturatingAdd(1) }

@@ -16,72 +16,108 @@ public enum NumberLifecycle {
     /// (ignored ones too) and is recorded in the history; an already-applied sequence returns the state unchanged
     /// and no effects, so replaying a journal tail over a snapshot is harmless.
     /// The returned effects are also appended to `outbox`.
-    public static func transition(_ state: NumberState, _ event: DomainEvent,
+    public static func transition(_ state: consuming NumberState, _ event: DomainEvent,
                                   at position: JournalPosition) -> (NumberState, [Effect]) {
-        guard position.sequence > state.appliedSequence else { return (state, []) }
-        var next = state
+        // `state` is owned here: a caller that passes its last use (`transition(consume s, ...)`) hands over the
+        // only reference, and the number's buffers are then mutated in place instead of copied.
+        var next = consume state
+        guard position.sequence > next.appliedSequence else { return (next, []) }
+        let effects = apply(event, at: position, to: &next.fields)
+        return (next, effects)
+    }
+
+    /// `transition`, in place on the number's (uniquely owned) fields.
+    static func apply(_ event: DomainEvent, at position: JournalPosition, to next: inout NumberState.Fields) -> [Effect] {
+        let before = status(of: &next).state
         next.version += 1
         next.appliedSequence = position.sequence
         next.updatedAt = position.recordTime
 
-        let before = derive(state.facts)
         var consequences = Consequences()
         let outcome: EventOutcome
-        if event.numberID == state.id {
+        if event.numberID == next.id {
             outcome = applyFacts(event, to: &next, consequences: &consequences)
         } else {
             outcome = .ignored(reason: IgnoreReason.wrongNumber)
         }
-        let after = derive(next.facts)
+        let after = status(of: &next)
 
         var actions = lifecycleActions(&next)
-        actions += consequences.usage
+        if !consequences.usage.isEmpty { actions += consequences.usage }
         if let sms = consequences.forwardSMS, after.state == .active, sms.forward.hasTarget {
             actions.append(.forwardSMS(smsID: sms.id, from: sms.message.from, to: sms.message.to,
                                        text: sms.message.text, forward: sms.forward))
         }
-        var notifications = consequences.notifications
-        if after.state != before.state {
-            notifications.insert(.stateChanged(state: after.state, reason: after.reason), at: 0)
-        }
-        for notification in notifications {
-            actions.append(.notifyCustomer(customer: next.customer, forward: next.forward, notification: notification))
+        if after.state != before || !consequences.notifications.isEmpty {
+            var notifications = consequences.notifications
+            if after.state != before {
+                notifications.insert(.stateChanged(state: after.state, reason: after.reason), at: 0)
+            }
+            let customer = next.customer
+            let forward = next.forward
+            for notification in notifications {
+                actions.append(.notifyCustomer(customer: customer, forward: forward, notification: notification))
+            }
         }
 
         var effects: [Effect] = []
-        effects.reserveCapacity(actions.count)
-        for (index, action) in actions.enumerated() {
-            let id = EffectID(numberID: state.id, version: next.version, index: UInt32(index))
-            effects.append(Effect(id: id, action: action))
+        if !actions.isEmpty {
+            effects.reserveCapacity(actions.count)
+            next.outbox.reserveCapacity(next.outbox.count + actions.count)
+            for (index, action) in actions.enumerated() {
+                let effect = Effect(id: EffectID(numberID: next.id, version: next.version, index: UInt32(index)),
+                                    action: action)
+                effects.append(effect)
+                next.outbox.append(OutboxEntry(effect: effect))
+            }
         }
-        next.outbox += effects.map { OutboxEntry(effect: $0) }
-        next.history.record(EventHistoryEntry(
+        next.history.record(CompactEventEntry(
             version: next.version, sequence: position.sequence, time: event.source.time,
-            kind: event.payload.kindName, eventID: event.source.eventID, outcome: outcome))
-        return (next, effects)
+            kind: event.payload.kindCode, eventID: event.source.eventID, outcome: outcome))
+        return effects
     }
 
     /// Derived `state` and `state_reason`, first rule that applies (DESIGN.md §The lifecycle).
-    public static func derive(_ facts: NumberFacts) -> LifecycleStatus {
-        if let cancellation = facts.cancellation {
+    public static func derive(_ facts: NumberFacts) -> LifecycleStatus { facts.derivedStatus }
+
+    /// `derive(fields.facts)`, reading the facts in place (passing them by value copies all 600 bytes).
+    @inline(__always)
+    static func status(of fields: inout NumberState.Fields) -> LifecycleStatus {
+        if !fields.facts.cancellations.isEmpty, let cancellation = fields.facts.cancellation {
             return LifecycleStatus(.cancelled, reason: cancellation.value.rawValue)
         }
-        if let failure = facts.provisioningFailure, !facts.isLive {
-            return LifecycleStatus(.failed, reason: failure.value.kind.rawValue)
+        let live = fields.facts.completedOrder.isSome && !fields.facts.provisioningFailure.isSome
+        if fields.facts.provisioningFailure.isSome, !live {
+            return LifecycleStatus(.failed, reason: fields.facts.provisioningFailure!.value.kind.rawValue)
         }
-        if !facts.paid { return LifecycleStatus(.pending) }
-        if facts.orderID == nil { return LifecycleStatus(.paid) }
-        if !facts.isLive { return LifecycleStatus(.provisioning) }
-        if let reason = suspensionReason(facts) { return LifecycleStatus(.suspended, reason: reason) }
+        if !fields.facts.paid { return LifecycleStatus(.pending) }
+        if !fields.facts.completedOrder.isSome && !fields.facts.startedOrder.isSome { return LifecycleStatus(.paid) }
+        if !live { return LifecycleStatus(.provisioning) }
+        if fields.facts.operatorHold.isSome, fields.facts.operatorHold!.value.held {
+            return LifecycleStatus(.suspended, reason: "operator_hold")
+        }
+        if fields.facts.providerBlock.isSome, fields.facts.providerBlock!.value {
+            return LifecycleStatus(.suspended, reason: "provider_blocked")
+        }
+        if fields.facts.hasOpenDispute { return LifecycleStatus(.suspended, reason: "dispute") }
+        if fields.facts.billing.isSome, case .delinquent(let reason) = fields.facts.billing!.value {
+            return LifecycleStatus(.suspended, reason: reason)
+        }
+        if fields.facts.reservation.isSome, let plan = fields.facts.reservation!.plan, plan.overage == .block,
+           let latest = fields.facts.usage.latestUsage,
+           latest.callSeconds > plan.includedCallSeconds || latest.smsIn > plan.includedSMS {
+            return LifecycleStatus(.suspended, reason: "limit_reached")
+        }
         return LifecycleStatus(.active)
     }
 
     /// Delinquencies of a live number, by priority.
+    @inline(__always)
     static func suspensionReason(_ facts: NumberFacts) -> String? {
         if facts.operatorHold?.value.held == true { return "operator_hold" }
         if facts.providerBlock?.value == true { return "provider_blocked" }
-        if !facts.openDisputes.isEmpty { return "dispute" }
-        if case .delinquent(let reason)? = facts.billing?.value { return reason }
+        if facts.hasOpenDispute { return "dispute" }
+        if facts.billing.isSome, case .delinquent(let reason) = facts.billing!.value { return reason }
         if facts.limitReached { return "limit_reached" }
         return nil
     }
@@ -121,6 +157,20 @@ public enum IgnoreReason {
     public static let unknownEffect = "unknown_effect"
     /// An event routed to a state with another number id.
     public static let wrongNumber = "wrong_number"
+
+    /// Every reason, in a fixed order: the history stores a reason as its index + 1.
+    static let all: [String] = [
+        stale, duplicate, alreadyReserved, subscriptionIncomplete, unknownSubscriptionStatus, paymentKnown,
+        partialRefund, disputeInquiry, notLastCDR, usageMonthClosed, orderExists, alreadyLive, alreadyFailed,
+        cancelled, unknownEffect, wrongNumber,
+    ]
+
+    /// UTF-8 of `all`, for decoding without allocating.
+    static let table: [[UInt8]] = all.map { Array($0.utf8) }
+
+    static func code(_ reason: String) -> UInt8? {
+        all.firstIndex(of: reason).map { UInt8($0 + 1) }
+    }
 }
 
 /// What an event asks for besides lifecycle effects, collected while applying its facts.

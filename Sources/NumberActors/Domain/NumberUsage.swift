@@ -29,45 +29,85 @@ public struct UsageLedger: Sendable, Hashable {
         case monthClosed
     }
 
-    public private(set) var months: [UsageMonth: MonthUsage] = [:]
+    /// One retained month: its usage and the sorted hashes of the traffic counted in it.
+    struct Month: Sendable, Hashable {
+        var month: UsageMonth
+        var usage: MonthUsage
+        /// FNV-1a 64 hashes of `<traffic tag><id>`, ascending, no duplicates.
+        var hashes: [UInt64]
+    }
+
+    /// Ascending by month; a handful at most, so small sorted arrays beat dictionaries and sets.
+    private(set) var entries: [Month] = []
+
+    public var months: [UsageMonth: MonthUsage] {
+        Dictionary(uniqueKeysWithValues: entries.lazy.map { ($0.month, $0.usage) })
+    }
+
     /// FNV-1a 64 hashes of `<traffic tag><id>` counted per month.
-    public private(set) var counted: [UsageMonth: Set<UInt64>] = [:]
+    public var counted: [UsageMonth: Set<UInt64>] {
+        var result: [UsageMonth: Set<UInt64>] = [:]
+        for entry in entries where !entry.hashes.isEmpty { result[entry.month] = Set(entry.hashes) }
+        return result
+    }
 
     public init() {}
 
     init(months: [UsageMonth: MonthUsage], counted: [UsageMonth: Set<UInt64>]) {
-        self.months = months
-        self.counted = counted
+        entries = months.keys.sorted().map { month in
+            Month(month: month, usage: months[month]!, hashes: (counted[month] ?? []).sorted())
+        }
     }
+
+    /// Months ascending with sorted, distinct hashes (the codec checks its input before calling this).
+    init(sortedEntries: [Month]) { entries = sortedEntries }
 
     /// The latest month seen, which the number JSON shows as `usage`.
     public var latest: (month: UsageMonth, usage: MonthUsage)? {
-        guard let month = months.keys.max() else { return nil }
-        return (month, months[month]!)
+        entries.last.map { ($0.month, $0.usage) }
     }
+
+    /// Usage of the latest month seen.
+    var latestUsage: MonthUsage? { entries.last?.usage }
 
     mutating func record(_ traffic: Traffic, id: String, in month: UsageMonth,
                          update: (inout MonthUsage) -> Void) -> Outcome {
-        if let latest = months.keys.max(), month.ordinal <= latest.ordinal - Self.monthsRetained {
+        let ordinal = month.ordinal
+        if let latest = entries.last, ordinal <= latest.month.ordinal - Self.monthsRetained {
             return .monthClosed
         }
         let key = Self.hash(traffic, id)
-        if counted[month]?.contains(key) == true { return .duplicate }
-        let before = months[month] ?? MonthUsage()
-        var after = before
+        // The month's slot: usually the last.
+        var index = entries.count
+        while index > 0, entries[index - 1].month.ordinal > ordinal { index -= 1 }
+        if index > 0, entries[index - 1].month.ordinal == ordinal {
+            index -= 1
+            let position = Self.lowerBound(key, in: entries[index].hashes)
+            if position < entries[index].hashes.count, entries[index].hashes[position] == key { return .duplicate }
+            let before = entries[index].usage
+            update(&entries[index].usage)
+            entries[index].hashes.insert(key, at: position)
+            return .counted(before: before, after: entries[index].usage)
+        }
+        var after = MonthUsage()
         update(&after)
-        months[month] = after
-        counted[month, default: []].insert(key)
+        entries.insert(Month(month: month, usage: after, hashes: [key]), at: index)
         trim()
-        return .counted(before: before, after: after)
+        return .counted(before: MonthUsage(), after: after)
     }
 
     private mutating func trim() {
-        guard let latest = months.keys.max() else { return }
-        for month in months.keys where month.ordinal <= latest.ordinal - Self.monthsRetained {
-            months[month] = nil
-            counted[month] = nil
+        guard let latest = entries.last?.month.ordinal else { return }
+        entries.removeAll { $0.month.ordinal <= latest - Self.monthsRetained }
+    }
+
+    private static func lowerBound(_ key: UInt64, in sorted: [UInt64]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < key { low = mid + 1 } else { high = mid }
         }
+        return low
     }
 
     static func hash(_ traffic: Traffic, _ id: String) -> UInt64 {

@@ -11,6 +11,9 @@ public struct NumberEntry: Sendable, Equatable {
 
     public init(id: String) { self.init(state: NumberState(id: id)) }
 
+    /// Holds a number's place while its state is inside the transition (shared, never mutated).
+    private static let placeholder = NumberState(id: "")
+
     mutating func grant(_ granted: [RouteKey]) {
         for key in granted where !keys.contains(key) { keys.append(key) }
     }
@@ -21,7 +24,10 @@ public struct NumberEntry: Sendable, Equatable {
         guard sequence > state.appliedSequence else { return [] }
         let domainEvent = DomainEvent(numberID: state.id, source: event.source, payload: event.payload)
         let position = JournalPosition(sequence: sequence, recordTime: timeNanos / 1_000_000_000)
-        let (next, effects) = NumberLifecycle.transition(state, domainEvent, at: position)
+        // Hand the state over (the transition consumes it) so its buffers are updated in place, not copied.
+        var current = Self.placeholder
+        swap(&current, &state)
+        let (next, effects) = NumberLifecycle.transition(current, domainEvent, at: position)
         state = next
         grant(granted)
         return effects
