@@ -47,6 +47,12 @@ public struct EngineState: Sendable {
     /// Rebuilds the router from the entries' keys (after loading a snapshot).
     public mutating func rebuildRouter() {
         router = RouterIndexes()
+        var singles = 0
+        var customers = 0
+        for entry in numbers.values {
+            for key in entry.keys { if key.kind == .customer { customers += 1 } else { singles += 1 } }
+        }
+        router.reserve(singleKeys: singles, customers: customers)
         for (number, entry) in numbers {
             for key in entry.keys { router.restore(key, number: number) }
         }

@@ -125,6 +125,12 @@ public struct RouterIndexes: Sendable, Equatable {
         return learned
     }
 
+    /// Sizes the indexes before a bulk restore (recovery).
+    public mutating func reserve(singleKeys: Int, customers customerCount: Int) {
+        single.reserveCapacity(singleKeys)
+        customers.reserveCapacity(customerCount)
+    }
+
     /// Restores one index entry from a snapshot.
     public mutating func restore(_ key: RouteKey, number: String) {
         if key.kind == .customer {
