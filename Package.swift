@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
-        .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors"]),
+        .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import Foundation
 @testable import NumberActors
 import Snapshot
 import Synchronization
+import TestSupport
 import Testing
 
 /// Helpers for the engine tests: data directories, event builders, journal reading, live/recovered
@@ -209,18 +210,10 @@ enum EF {
     }
 }
 
-/// SplitMix64, seedable; failures print the seed.
-struct EngineRNG: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Seedable; failures print the seed.
+typealias EngineRNG = SplitMix64
 
+extension SplitMix64 {
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
 }
 

@@ -1,18 +1,9 @@
+import TestSupport
 import Testing
 @testable import NumberActors
 
-/// SplitMix64: a tiny seeded generator, so a failing case is reproduced from its seed alone.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded, so a failing case is reproduced from its seed alone.
+typealias SeededGenerator = SplitMix64
 
 /// Plausible event sets for one number: a reservation, payments, a provisioning outcome, billing trouble,
 /// disputes, cancellations, blocks and holds, and traffic over two months.

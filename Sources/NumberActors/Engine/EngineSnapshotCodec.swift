@@ -84,7 +84,7 @@ enum EngineSnapshotCodec {
     }
 
     static func encode(_ entry: NumberEntry) -> [UInt8] {
-        var writer = DomainWriter()
+        var writer = DomainWriter(capacity: 1_536)
         writer.u8(version)
         writer.writeKeys(entry.keys)
         writer.write(entry.state)
