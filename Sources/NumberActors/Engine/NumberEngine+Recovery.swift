@@ -115,9 +115,14 @@ extension NumberEngine {
             if let retained = try store.retentionSequence() {
                 released = try journal.releaseSegments(coveredThrough: retained)
             }
-            return SnapshotResult(sequence: cut.covered, bytes: published.bytes, entities: published.entityCount,
-                                  millis: Double(FileSystem.nowNanoseconds() - started) / 1e6, path: published.path,
-                                  releasedSegments: released)
+            let result = SnapshotResult(sequence: cut.covered, bytes: published.bytes, entities: published.entityCount,
+                                        millis: Double(FileSystem.nowNanoseconds() - started) / 1e6, path: published.path,
+                                        releasedSegments: released)
+            snapshotStatus.withLock { status in
+                status.last = result
+                status.lastError = nil
+            }
+            return result
         } catch {
             writer.abandon()
             throw error
@@ -171,7 +176,13 @@ extension NumberEngine {
 
     func startBackgroundSnapshot() {
         Task.detached { [self] in
-            _ = try? await snapshot()
+            do {
+                _ = try await snapshot()
+            } catch EngineError.unavailable(let reason) where reason.hasPrefix("a snapshot is already") {
+                // One is running; the next threshold starts another.
+            } catch {
+                snapshotStatus.withLock { $0.lastError = "\(error)" }
+            }
         }
     }
 }

@@ -16,6 +16,15 @@ public final class NumberEngine: Sendable {
     private let directoryLock: DataDirectory.Lock
     let live: Mutex<Live>
     let snapshotRunning = Mutex(false)
+    let snapshotStatus = Mutex(SnapshotStatus())
+
+    /// The last snapshot this process published, and the error of the last one that failed since.
+    public struct SnapshotStatus: Sendable {
+        public var last: SnapshotResult?
+        public var lastError: String?
+    }
+
+    public var snapshots: SnapshotStatus { snapshotStatus.withLock { $0 } }
 
     struct Waiter {
         var sequence: UInt64
