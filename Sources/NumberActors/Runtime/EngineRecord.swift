@@ -158,7 +158,12 @@ extension DomainReader {
         for _ in 0..<count {
             let (tag, offset) = try tag()
             guard let kind = RouteKey.Kind(rawValue: tag) else { throw .invalidTag(type: "RouteKey.Kind", tag: tag, offset: offset) }
-            keys.append(RouteKey(kind, try string()))
+            let value = try string()
+            // E.164 keys are stored normalized; anything else would be a record we never wrote.
+            if kind == .e164 && RouteKey.digitsOnly(value) != value {
+                throw .invalidValue("E.164 key is not digits only", offset: offset)
+            }
+            keys.append(RouteKey(normalized: kind, value))
         }
         return keys
     }

@@ -28,7 +28,19 @@ public struct RouteKey: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// E.164 numbers compare as digits only (DIDWW sends `did_number` without `+`).
     public init(_ kind: Kind, _ value: String) {
         self.kind = kind
-        self.value = kind == .e164 ? String(value.unicodeScalars.filter { $0 >= "0" && $0 <= "9" }.map(Character.init)) : value
+        self.value = kind == .e164 ? Self.digitsOnly(value) : value
+    }
+
+    /// A key read back from our own records, already normalized.
+    init(normalized kind: Kind, _ value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    static func digitsOnly(_ value: String) -> String {
+        let utf8 = value.utf8
+        if utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return value }
+        return String(decoding: utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self)
     }
 
     public static func < (a: RouteKey, b: RouteKey) -> Bool { (a.kind, a.value) < (b.kind, b.value) }
