@@ -4,7 +4,8 @@ DATA_DIR ?= data/state
 
 .PHONY: run build test bench deps clean
 
-# Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing.
+# Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing,
+# and the Python `stripe` package that the Stripe SDK parity test runs.
 deps:
 	@./scripts/install-deps.sh
 

@@ -33,7 +33,7 @@ let package = Package(
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
