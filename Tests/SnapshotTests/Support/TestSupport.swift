@@ -53,7 +53,7 @@ final class TempDirectory: Sendable {
 
     init(label: String) throws {
         let clean = String(label.map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(40))
-        var template = Array("/tmp/nn-journaltests-\(clean)-XXXXXX".utf8CString)
+        var template = Array(("/tmp/nn-journaltests-\(clean)-" + String(repeating: "X", count: 6)).utf8CString)
         let ok = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
         guard ok else { throw IOError(operation: "mkdtemp", path: "/tmp", errno: errno) }
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
