@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs, and the tests' Python `stripe` package, if any is missing. Needs root (or sudo) only when installing.
 set -euo pipefail
-packages=(liblz4-dev libssl-dev zlib1g-dev pkg-config lz4)
+packages=(liblz4-dev libssl-dev zlib1g-dev pkg-config lz4 curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
