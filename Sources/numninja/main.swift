@@ -3,4 +3,4 @@ import Glibc
 #endif
 import Server
 
-exit(CommandLineTool.main(CommandLine.arguments))
+exit(await CommandLineTool.main(CommandLine.arguments))

@@ -134,7 +134,8 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.contains("in use"))
         lock.release()
-        let free = try Self.numninja(["serve", "--data-dir", data.path])
+        let free = try Self.numninja(["recover", "--data-dir", data.path])
+        #expect(free.status == 0)
         #expect(free.stdout.contains("\"last_sequence\":0"))
     }
 }

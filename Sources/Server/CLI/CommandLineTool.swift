@@ -7,7 +7,7 @@ public enum CommandLineTool {
         usage: numninja <command> [options]
 
         commands:
-          serve                      open the data directory (lock, recover) and serve
+          serve                      recover the data directory and serve HTTP (health endpoints only so far)
           recover --data-dir DIR     recover the state and print a one-line JSON summary
           journal verify|dump        check or print the journal of a data directory
           snapshot inspect FILE      verify a snapshot and print its header (--dump: its entities)
@@ -15,7 +15,7 @@ public enum CommandLineTool {
         Every command takes --help.
         """
 
-    public static func main(_ arguments: [String]) -> Int32 {
+    public static func main(_ arguments: [String]) async -> Int32 {
         let rest = arguments.dropFirst()
         do {
             guard let command = rest.first else {
@@ -30,7 +30,7 @@ public enum CommandLineTool {
                 return 0
             case "journal": return try StorageCommands.journal(rest.dropFirst())
             case "snapshot": return try StorageCommands.snapshot(rest.dropFirst())
-            case "serve": return try ServeCommand.run(rest.dropFirst())
+            case "serve": return try await ServeCommand.run(rest.dropFirst())
             case "recover": return try RecoverCommand.run(rest.dropFirst())
             default: throw UsageError("unknown command '\(command)' (try numninja --help)")
             }
