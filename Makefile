@@ -16,9 +16,11 @@ run: deps
 	$(SWIFT) build -c release --product numninja
 	./.build/release/numninja serve --data-dir $(DATA_DIR)
 
+# Suites run one after another: several spawn processes or block on child processes, and on two cores
+# those would starve the shared concurrency pool that the HTTP server tests need.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest
+	$(SWIFT) test --skip-build --disable-xctest --no-parallel
 
 bench: deps
 	$(SWIFT) build -c release --product storage-bench
