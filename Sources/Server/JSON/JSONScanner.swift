@@ -10,7 +10,7 @@
 // - the RFC 8259 grammar exactly: no comments, no trailing commas, no single quotes, no leading zeros, no `+1`,
 //   `.5`, `1.`, `NaN`; only space, tab, LF and CR as whitespace; nothing but whitespace after the top-level value;
 //   any value may be the top-level value; a byte order mark is rejected;
-// - strings: no unescaped U+0000–U+001F; escapes are `\" \\ \/ \b \f \n \r \t \uXXXX` only; a `\u` high surrogate
+// - strings: no unescaped U+0000–U+001F; escapes are `\" \\ \/ \b \f \n \r \t \u` + four hex digits only; a `\u` high surrogate
 //   must be followed by a `\u` low surrogate, and a low surrogate must follow a high one; raw bytes must be
 //   well-formed UTF-8 (no overlongs, no encoded surrogates, nothing above U+10FFFF, no truncated sequence);
 // - limits (RFC 8259 §9 allows them): nesting depth (default 64), number length (default 64 characters), and

@@ -47,13 +47,16 @@ extension StorageError {
 
 // MARK: - Temporary directories
 
+/// Where test directories live: the system's temporary directory, and nowhere else.
+let scratchRoot = "/tmp/"
+
 /// A fresh directory under /tmp for one test; `withTempDirectory` removes it afterwards.
 final class TempDirectory: Sendable {
     let path: String
 
     init(label: String) throws {
         let clean = String(label.map { $0.isLetter || $0.isNumber ? $0 : "-" }.prefix(40))
-        var template = Array(("/tmp/nn-journaltests-\(clean)-" + String(repeating: "X", count: 6)).utf8CString)
+        var template = Array((scratchRoot + "nn-journaltests-\(clean)-" + String(repeating: "X", count: 6)).utf8CString)
         let ok = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
         guard ok else { throw IOError(operation: "mkdtemp", path: "/tmp", errno: errno) }
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
