@@ -1,4 +1,5 @@
 import Foundation
+import Server
 import Snapshot
 import TestSupport
 import Testing
@@ -58,6 +59,126 @@ import Testing
         lock.release()
     }
 
+    /// Starts `numninja serve` and returns the process and the address it listens on.
+    static func startServe(data: DataDirectory, environment: [String: String] = [:]) async throws -> (Process, String) {
+        let binary = try #require(BuiltExecutables.path("numninja"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", data.path, "--listen", "127.0.0.1:0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = try await onThread { () -> String in
+            var text = ""
+            while !text.contains("\"listening\"") {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
+        }
+        let line = try #require(text.split(separator: "\n").first { $0.contains("\"listening\"") }, "serve did not start: \(text)")
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        return (process, try #require(object["address"] as? String))
+    }
+
+    static func stop(_ process: Process) async throws -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        return try await onThread { () -> Int32 in
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static func postStripe(_ address: String, body: [UInt8], header: String?) async throws -> String {
+        let file = NSTemporaryDirectory() + "nn-stripe-body-\(UInt64.random(in: 0...UInt64.max)).json"
+        try Data(body).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var arguments = ["-i", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@" + file]
+        if let header { arguments += ["-H", "Stripe-Signature: " + header] }
+        return try await curl(arguments + ["http://\(address)/api/webhooks/stripe"]).output
+    }
+
+    static let checkoutFixture: [UInt8] = {
+        var url = URL(fileURLWithPath: #filePath)
+        url.deleteLastPathComponent()
+        return Array(try! Data(contentsOf: url.appendingPathComponent("Fixtures/stripe/checkout.session.completed.json")))
+    }()
+
+    @Test func stripeWebhooksAreVerifiedJournaledAndDeduplicated() async throws {
+        let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-stripe-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(atPath: data.path) }
+        let secret = "whsec_test_\(UInt64.random(in: 0...UInt64.max))"
+        let (process, address) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "whsec_old," + secret])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let body = Self.checkoutFixture
+        let now = Int64(Date().timeIntervalSince1970)
+        let signed = StripeSignature.header(payload: body, secrets: [secret], timestamp: now)
+
+        let first = try await Self.postStripe(address, body: body, header: signed)
+        #expect(first.hasPrefix("HTTP/1.1 200"), "\(first)")
+        #expect(first.contains("{\"received\": true}"))
+        let again = try await Self.postStripe(address, body: body, header: signed)
+        #expect(again.contains("\"duplicate\": true"))
+
+        var tampered = body
+        tampered[tampered.count / 2] ^= 0x01
+        #expect(try await Self.postStripe(address, body: tampered, header: signed).contains("\"invalid_signature\""))
+        #expect(try await Self.postStripe(address, body: body, header: nil).contains("\"malformed_signature_header\""))
+        let stale = StripeSignature.header(payload: body, secrets: [secret], timestamp: now - 3600)
+        #expect(try await Self.postStripe(address, body: body, header: stale).contains("\"timestamp_out_of_tolerance\""))
+        let garbage = Array("{not json".utf8)
+        let garbageSigned = StripeSignature.header(payload: garbage, secrets: [secret], timestamp: now)
+        let invalid = try await Self.postStripe(address, body: garbage, header: garbageSigned)
+        #expect(invalid.hasPrefix("HTTP/1.1 400") && invalid.contains("\"invalid_payload\""))
+        #expect(try await Self.stop(process) == 0)
+
+        // Exactly one event was journaled, and it survives the restart.
+        let recovered = try NumberEngineTestHelper.recover(data)
+        #expect(recovered.contains("\"last_sequence\":1"), "\(recovered)")
+    }
+
+    @Test func developmentModeGeneratesAPrivateStripeSecret() async throws {
+        let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-dev-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(atPath: data.path) }
+        let (process, address) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "", "NUMNINJA_ENV": "development"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let path = data.path + "/dev-secrets.json"
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        let secret = try #require(stored["stripe_webhook_secret"] as? String)
+        #expect(secret.hasPrefix("whsec_"))
+        let body = Self.checkoutFixture
+        let signed = StripeSignature.header(payload: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970))
+        #expect(try await Self.postStripe(address, body: body, header: signed).hasPrefix("HTTP/1.1 200"))
+        #expect(try await Self.stop(process) == 0)
+    }
+
+    @Test func productionRefusesToStartWithoutSecrets() throws {
+        let binary = try #require(BuiltExecutables.path("numninja"))
+        let data = NSTemporaryDirectory() + "nn-serve-prod-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUMNINJA_ENV"] = "production"
+        environment["NUMNINJA_STRIPE_WEBHOOK_SECRETS"] = nil
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("NUMNINJA_STRIPE_WEBHOOK_SECRETS"))
+        #expect(!FileManager.default.fileExists(atPath: data + "/dev-secrets.json"))
+    }
+
     @Test func badListenAddressIsAUsageError() throws {
         let binary = try #require(BuiltExecutables.path("numninja"))
         let process = Process()
@@ -68,5 +189,20 @@ import Testing
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 2)
+    }
+}
+
+enum NumberEngineTestHelper {
+    /// `numninja recover` on a stopped server's directory: its one-line summary.
+    static func recover(_ data: DataDirectory) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltExecutables.path("numninja")!)
+        process.arguments = ["recover", "--data-dir", data.path]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
     }
 }
