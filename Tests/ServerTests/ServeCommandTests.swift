@@ -8,32 +8,12 @@ import Testing
 /// SIGTERM for a graceful stop.
 @Suite struct ServeCommandTests {
     @Test func servesHealthAndReadinessAndStopsCleanlyOnSIGTERM() async throws {
-        let binary = try #require(BuiltExecutables.path("numninja"))
         let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(atPath: data.path) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data-dir", data.path, "--listen", "127.0.0.1:0"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, address, startup) = try await Self.startServe(data: data)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-
-        // Lines arrive as the server starts: the recovery summary, then where it listens.
-        let lines = try await onThread { () -> [String] in
-            var text = ""
-            while !text.contains("\"listening\"") {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            return text.split(separator: "\n").map(String.init)
-        }
-        let listening = try #require(lines.first { $0.contains("\"listening\"") }, "serve never said where it listens: \(lines)")
-        let object = try JSONSerialization.jsonObject(with: Data(listening.utf8)) as! [String: Any]
-        let address = try #require(object["address"] as? String)
-        #expect(lines.first?.contains("\"last_sequence\":0") == true)
+        // The recovery summary comes first, then where it listens.
+        #expect(startup.first?.contains("\"last_sequence\":0") == true)
 
         let health = try await curl(["-i", "http://\(address)/healthz"])
         #expect(health.output.hasPrefix("HTTP/1.1 200"))
@@ -49,18 +29,13 @@ import Testing
         // The directory is owned while serving.
         #expect(throws: StorageError.self) { _ = try data.lock() }
 
-        kill(process.processIdentifier, SIGTERM)
-        let exited = try await onThread { () -> Int32 in
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        #expect(exited == 0)
+        #expect(try await Self.stop(process) == 0)
         let lock = try data.lock()
         lock.release()
     }
 
-    /// Starts `numninja serve` and returns the process and the address it listens on.
-    static func startServe(data: DataDirectory, environment: [String: String] = [:]) async throws -> (Process, String) {
+    /// Starts `numninja serve`; returns the process, the address it listens on, and its start-up lines.
+    static func startServe(data: DataDirectory, environment: [String: String] = [:]) async throws -> (Process, String, [String]) {
         let binary = try #require(BuiltExecutables.path("numninja"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -79,9 +54,10 @@ import Testing
             }
             return text
         }
-        let line = try #require(text.split(separator: "\n").first { $0.contains("\"listening\"") }, "serve did not start: \(text)")
+        let lines = text.split(separator: "\n").map(String.init)
+        let line = try #require(lines.first { $0.contains("\"listening\"") }, "serve did not start: \(text)")
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-        return (process, try #require(object["address"] as? String))
+        return (process, try #require(object["address"] as? String), lines)
     }
 
     static func stop(_ process: Process) async throws -> Int32 {
@@ -111,7 +87,7 @@ import Testing
         let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-stripe-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(atPath: data.path) }
         let secret = "whsec_test_\(UInt64.random(in: 0...UInt64.max))"
-        let (process, address) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "whsec_old," + secret])
+        let (process, address, _) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "whsec_old," + secret])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let body = Self.checkoutFixture
         let now = Int64(Date().timeIntervalSince1970)
@@ -143,7 +119,7 @@ import Testing
     @Test func developmentModeGeneratesAPrivateStripeSecret() async throws {
         let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-dev-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(atPath: data.path) }
-        let (process, address) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "", "NUMNINJA_ENV": "development"])
+        let (process, address, _) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "", "NUMNINJA_ENV": "development"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let path = data.path + "/dev-secrets.json"
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -177,6 +153,28 @@ import Testing
         #expect(process.terminationStatus == 1)
         #expect(message.contains("NUMNINJA_STRIPE_WEBHOOK_SECRETS"))
         #expect(!FileManager.default.fileExists(atPath: data + "/dev-secrets.json"))
+    }
+
+    @Test(arguments: [("NUMNINJA_STRIPE_TOLERANCE_SECONDS", "-1"), ("NUMNINJA_STRIPE_TOLERANCE_SECONDS", "soon"),
+                      ("NUMNINJA_HEADER_TIMEOUT_SECONDS", "0"), ("NUMNINJA_MAX_BODY_BYTES", "lots")])
+    func badConfigurationValuesAreUsageErrors(variable: String, value: String) throws {
+        let binary = try #require(BuiltExecutables.path("numninja"))
+        let data = NSTemporaryDirectory() + "nn-serve-badenv-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"]
+        process.environment = ProcessInfo.processInfo.environment.merging([variable: value]) { $1 }
+        let stderr = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains(variable))
+        // Refused before anything was created.
+        #expect(!FileManager.default.fileExists(atPath: data))
     }
 
     @Test func badListenAddressIsAUsageError() throws {
