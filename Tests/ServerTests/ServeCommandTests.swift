@@ -12,8 +12,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: data.path) }
         let (process, address, startup) = try await Self.startServe(data: data)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        // The recovery summary comes first, then where it listens.
-        #expect(startup.first?.contains("\"last_sequence\":0") == true)
+        // Where it listens comes first (it answers while recovering), then the recovery summary, then ready.
+        #expect(startup.first?.contains("\"listening\"") == true)
+        #expect(startup.contains { $0.contains("\"last_sequence\":0") })
 
         let health = try await curl(["-i", "http://\(address)/healthz"])
         #expect(health.output.hasPrefix("HTTP/1.1 200"))
@@ -47,7 +48,7 @@ import Testing
         try process.run()
         let text = try await onThread { () -> String in
             var text = ""
-            while !text.contains("\"listening\"") {
+            while !text.contains("\"event\":\"ready\"") {
                 let chunk = stdout.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 text += String(decoding: chunk, as: UTF8.self)
@@ -55,6 +56,7 @@ import Testing
             return text
         }
         let lines = text.split(separator: "\n").map(String.init)
+        _ = try #require(lines.first { $0.contains("\"event\":\"ready\"") }, "serve did not get ready: \(text)")
         let line = try #require(lines.first { $0.contains("\"listening\"") }, "serve did not start: \(text)")
         let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
         return (process, try #require(object["address"] as? String), lines)
@@ -116,22 +118,35 @@ import Testing
         #expect(recovered.contains("\"last_sequence\":1"), "\(recovered)")
     }
 
-    @Test func developmentModeGeneratesAPrivateStripeSecret() async throws {
+    @Test func developmentModeGeneratesPrivateSecretsOnceAndKeepsThem() async throws {
         let data = DataDirectory(NSTemporaryDirectory() + "nn-serve-dev-\(UInt64.random(in: 0...UInt64.max))")
         defer { try? FileManager.default.removeItem(atPath: data.path) }
-        let (process, address, _) = try await Self.startServe(data: data, environment: ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "", "NUMNINJA_ENV": "development"])
+        let unset = Self.unsetSecrets.merging(["NUMNINJA_ENV": "development"]) { $1 }
+        let (process, address, _) = try await Self.startServe(data: data, environment: unset)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let path = data.path + "/dev-secrets.json"
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
-        let secret = try #require(stored["stripe_webhook_secret"] as? String)
+        let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: String]
+        #expect(Set(stored.keys) == ["stripe_webhook_secret", "didww_callback_secret", "inbound_token", "api_token"])
+        let secret = try #require(stored["stripe_webhook_secret"])
         #expect(secret.hasPrefix("whsec_"))
         let body = Self.checkoutFixture
         let signed = StripeSignature.header(payload: body, secrets: [secret], timestamp: Int64(Date().timeIntervalSince1970))
         #expect(try await Self.postStripe(address, body: body, header: signed).hasPrefix("HTTP/1.1 200"))
         #expect(try await Self.stop(process) == 0)
+
+        // A restart reuses them: the file is unchanged.
+        let (again, _, _) = try await Self.startServe(data: data, environment: unset)
+        defer { if again.isRunning { kill(again.processIdentifier, SIGKILL) } }
+        let reread = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: String]
+        #expect(reread == stored)
+        #expect(try await Self.stop(again) == 0)
     }
+
+    /// Every secret and token variable, set empty (so none leaks in from the environment running the tests).
+    static let unsetSecrets = ["NUMNINJA_STRIPE_WEBHOOK_SECRETS": "", "NUMNINJA_DIDWW_CALLBACK_SECRETS": "",
+                               "NUMNINJA_INBOUND_TOKEN": "", "NUMNINJA_API_TOKEN": ""]
 
     @Test func productionRefusesToStartWithoutSecrets() throws {
         let binary = try #require(BuiltExecutables.path("numninja"))
@@ -142,7 +157,10 @@ import Testing
         process.arguments = ["serve", "--data-dir", data, "--listen", "127.0.0.1:0"]
         var environment = ProcessInfo.processInfo.environment
         environment["NUMNINJA_ENV"] = "production"
-        environment["NUMNINJA_STRIPE_WEBHOOK_SECRETS"] = nil
+        environment["NUMNINJA_STRIPE_WEBHOOK_SECRETS"] = "whsec_configured"
+        environment["NUMNINJA_DIDWW_CALLBACK_SECRETS"] = nil
+        environment["NUMNINJA_INBOUND_TOKEN"] = nil
+        environment["NUMNINJA_API_TOKEN"] = nil
         process.environment = environment
         let stderr = Pipe()
         process.standardOutput = FileHandle.nullDevice
@@ -151,12 +169,17 @@ import Testing
         let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
-        #expect(message.contains("NUMNINJA_STRIPE_WEBHOOK_SECRETS"))
+        // Names every missing one, and only those.
+        #expect(message.contains("NUMNINJA_DIDWW_CALLBACK_SECRETS, NUMNINJA_INBOUND_TOKEN, NUMNINJA_API_TOKEN"), "\(message)")
+        #expect(!message.contains("NUMNINJA_STRIPE_WEBHOOK_SECRETS"))
         #expect(!FileManager.default.fileExists(atPath: data + "/dev-secrets.json"))
     }
 
     @Test(arguments: [("NUMNINJA_STRIPE_TOLERANCE_SECONDS", "-1"), ("NUMNINJA_STRIPE_TOLERANCE_SECONDS", "soon"),
-                      ("NUMNINJA_HEADER_TIMEOUT_SECONDS", "0"), ("NUMNINJA_MAX_BODY_BYTES", "lots")])
+                      ("NUMNINJA_HEADER_TIMEOUT_SECONDS", "0"), ("NUMNINJA_MAX_BODY_BYTES", "lots"),
+                      ("NUMNINJA_FSYNC", "sometimes"), ("NUMNINJA_ENV", "staging"), ("NUMNINJA_PUBLIC_URL", "ftp://x"),
+                      ("NUMNINJA_STRIPE_WEBHOOK_SECRETS", "not-a-whsec"), ("NUMNINJA_API_TOKEN", ",,"),
+                      ("NUMNINJA_SNAPSHOT_EVERY", "0"), ("NUMNINJA_JOURNAL_SEGMENT_BYTES", "12")])
     func badConfigurationValuesAreUsageErrors(variable: String, value: String) throws {
         let binary = try #require(BuiltExecutables.path("numninja"))
         let data = NSTemporaryDirectory() + "nn-serve-badenv-\(UInt64.random(in: 0...UInt64.max))"

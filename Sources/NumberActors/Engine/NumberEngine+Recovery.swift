@@ -5,8 +5,19 @@ extension NumberEngine {
     /// verifies (falling back to the older one), replays the journal tail into plain state, and only
     /// then creates the actors. Replay performs no effects: emitted effects stay in the outboxes.
     public static func open(_ data: DataDirectory, options: EngineOptions = EngineOptions()) throws -> NumberEngine {
-        let started = FileSystem.nowNanoseconds()
         let lock = try data.lock()
+        do {
+            return try open(data, lock: lock, options: options)
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// The same, with the directory's lock already taken by the caller (a server takes it before it
+    /// listens, then recovers while answering 503). On failure the caller still holds the lock.
+    public static func open(_ data: DataDirectory, lock: DataDirectory.Lock, options: EngineOptions = EngineOptions()) throws -> NumberEngine {
+        let started = FileSystem.nowNanoseconds()
         let journal = try Journal(directory: data.journalPath, options: options.journal)
         do {
             let store = SnapshotStore(directory: data.snapshotsPath, io: options.journal.io)
@@ -23,7 +34,6 @@ extension NumberEngine {
             return NumberEngine(data: data, lock: lock, journal: journal, store: store, state: state, options: options, recovery: summary)
         } catch {
             journal.close()
-            lock.release()
             throw error
         }
     }

@@ -1,130 +1,117 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NumberActors
 import Snapshot
 
-/// `numninja serve`: recovers the data directory (lock, journal, newest valid snapshot, replay), then
-/// serves HTTP until SIGTERM or SIGINT. This version answers the operations endpoints `/healthz` and
-/// `/readyz`; every other path is 404 (the webhook and numbers endpoints are not wired yet).
+/// `numninja serve`: takes the data directory's lock, starts listening (webhooks answer 503 while the
+/// state recovers), recovers, then serves until SIGTERM or SIGINT and exits 0 after a graceful stop.
 enum ServeCommand {
     static let help = """
-        usage: numninja serve [--data-dir DIR] [--listen HOST:PORT]
+        usage: numninja serve [--data-dir DIR] [--listen HOST:PORT] [--FLAG VALUE ...]
 
-        Takes the data directory's lock and recovers it, prints the recovery summary and then one JSON
-        line {"event":"listening","address":...}, and serves until SIGTERM or SIGINT (exit 0).
-        Endpoints in this version: GET /healthz, GET /readyz, POST /api/webhooks/stripe. Other paths answer 404.
-        Environment (flags win): NUMNINJA_DATA_DIR (data/state), NUMNINJA_LISTEN (127.0.0.1:8080; port 0
-        picks a free one), NUMNINJA_HEADER_TIMEOUT_SECONDS (10), NUMNINJA_IDLE_TIMEOUT_SECONDS (60),
-        NUMNINJA_MAX_BODY_BYTES (1048576), NUMNINJA_STRIPE_WEBHOOK_SECRETS (comma-separated; in development a
-        secret is generated into DIR/dev-secrets.json), NUMNINJA_STRIPE_TOLERANCE_SECONDS (300; 0 turns the age
-        check off), NUMNINJA_ENV (development; production refuses to start without the secrets).
+        Takes DIR's lock, listens, recovers the state (snapshot + journal) and serves until SIGTERM or SIGINT
+        (exit 0). Standard output gets one JSON line per step: {"event":"listening","address":...}, the
+        recovery summary, {"event":"ready"}, and {"event":"stopped"} at the end.
+
+        Every setting is an environment variable with a matching flag (flags win):
+          --listen                    NUMNINJA_LISTEN                    127.0.0.1:8080 (port 0 picks a free one)
+          --data-dir                  NUMNINJA_DATA_DIR                  data/state
+          --env                       NUMNINJA_ENV                       development | production
+          --stripe-webhook-secrets    NUMNINJA_STRIPE_WEBHOOK_SECRETS    comma-separated whsec_... secrets
+          --stripe-tolerance-seconds  NUMNINJA_STRIPE_TOLERANCE_SECONDS  300 (0: no age check)
+          --didww-callback-secrets    NUMNINJA_DIDWW_CALLBACK_SECRETS    comma-separated
+          --public-url                NUMNINJA_PUBLIC_URL                http://127.0.0.1:8080 (the URL DIDWW calls)
+          --inbound-token             NUMNINJA_INBOUND_TOKEN             comma-separated (SMS, CDR, voice)
+          --api-token                 NUMNINJA_API_TOKEN                 comma-separated (numbers API, streams, admin)
+          --fsync                     NUMNINJA_FSYNC                     always | never (benchmarks only)
+          --snapshot-every            NUMNINJA_SNAPSHOT_EVERY            100000 journal records
+          --max-body-bytes            NUMNINJA_MAX_BODY_BYTES            1048576
+          --max-decompressed-bytes    NUMNINJA_MAX_DECOMPRESSED_BYTES    8388608
+          --journal-segment-bytes     NUMNINJA_JOURNAL_SEGMENT_BYTES     67108864
+          --header-timeout-seconds    NUMNINJA_HEADER_TIMEOUT_SECONDS    10
+          --idle-timeout-seconds      NUMNINJA_IDLE_TIMEOUT_SECONDS      60
+        In development, unset secrets and tokens are generated once into DIR/dev-secrets.json (mode 0600);
+        production refuses to start while any is unset.
         """
 
     static func run(_ arguments: ArraySlice<String>) async throws -> Int32 {
-        let args = try Arguments(arguments, valueFlags: ["data-dir", "listen"])
+        let args = try Arguments(arguments, valueFlags: ServeSettings.flagNames)
         if args.wantsHelp {
             Output.standardOutput.line(help)
             Output.standardOutput.flush()
             return 0
         }
         if let extra = args.positional.first { throw UsageError("unexpected argument '\(extra)'") }
-        let listen = args.values["listen"] ?? environment("NUMNINJA_LISTEN") ?? "127.0.0.1:8080"
-        guard let address = HTTPServerConfiguration.parseListenAddress(listen) else {
-            throw UsageError("--listen must be HOST:PORT (IPv4), got '\(listen)'")
-        }
-        var configuration = HTTPServerConfiguration(host: address.host, port: address.port)
-        configuration.headerTimeout = .seconds(try positiveInteger("NUMNINJA_HEADER_TIMEOUT_SECONDS", default: 10))
-        configuration.idleTimeout = .seconds(try positiveInteger("NUMNINJA_IDLE_TIMEOUT_SECONDS", default: 60))
-        configuration.limits.maxBodyBytes = try positiveInteger("NUMNINJA_MAX_BODY_BYTES", default: 1_048_576)
+        let settings = try ServeSettings(flags: args.values)
+        let secrets = try ServiceSecrets.resolve(settings)
+        let data = DataDirectory(settings.dataDirectory)
+        let lock = try data.lock()
+        announce(settings, secrets)
 
-        let path = args.values["data-dir"] ?? environment("NUMNINJA_DATA_DIR") ?? "data/state"
-        let tolerance = try nonNegativeInteger("NUMNINJA_STRIPE_TOLERANCE_SECONDS", default: 300)
-        let engine = try NumberEngine.open(DataDirectory(path))
-        let stripeSecrets: (secrets: [String], generated: Bool)
-        do {
-            stripeSecrets = try WebhookSecrets.stripe(dataDirectory: path)
-        } catch {
-            engine.close()
-            throw error
-        }
-        if stripeSecrets.generated {
-            Output.standardError.line("development mode: generated a Stripe webhook secret in \(path)/dev-secrets.json (set NUMNINJA_STRIPE_WEBHOOK_SECRETS in production)")
-            Output.standardError.flush()
-        }
-        let routes = Routes(engine: engine, stripe: StripeWebhookEndpoint(verifier: StripeSignatureVerifier(secrets: stripeSecrets.secrets, tolerance: Int64(tolerance))))
-        RecoverCommand.reportTruncations(engine.recovery)
-        Output.standardOutput.line(RecoverCommand.summaryJSON(engine.recovery))
-        let server: HTTPServer
-        do {
-            server = try HTTPServer(configuration: configuration) { request in await routes.respond(to: request) }
-        } catch {
-            engine.close()
-            throw error
-        }
+        let context = ServiceContext(settings: settings, secrets: secrets)
+        let routes = Routes(context: context)
+        let server = try HTTPServer(configuration: serverConfiguration(settings)) { request in await routes.respond(to: request) }
+        context.boundPort(server.port)
         var listening = JSONObject()
         listening.set("event", "listening")
-        listening.set("address", "\(address.host):\(server.port)")
-        listening.set("data_dir", path)
-        listening.set("endpoints", "GET /healthz, GET /readyz, POST /api/webhooks/stripe (other webhook and numbers endpoints are not available in this version)")
+        listening.set("address", "\(settings.listenHost):\(server.port)")
+        listening.set("data_dir", settings.dataDirectory)
+        listening.set("public_url", context.publicURL)
         Output.standardOutput.line(listening.string)
         Output.standardOutput.flush()
 
-        let signals = try ShutdownSignals.install { _ in Task { await server.shutdown() } }
+        let signals = try ShutdownSignals.install { _ in
+            context.beginStopping()
+            Task { await server.shutdown() }
+        }
+        let engine: NumberEngine
+        do {
+            let options = engineOptions(settings)
+            engine = try await Task.detached { try NumberEngine.open(data, lock: lock, options: options) }.value
+        } catch {
+            signals.cancel()
+            await server.shutdown()
+            lock.release()
+            throw error
+        }
+        context.becomeReady(engine)
+        RecoverCommand.reportTruncations(engine.recovery)
+        Output.standardOutput.line(RecoverCommand.summaryJSON(engine.recovery))
+        Output.standardOutput.line("{\"event\":\"ready\"}")
+        Output.standardOutput.flush()
+
         await server.waitUntilStopped()
         signals.cancel()
         engine.close()
-        var stopped = JSONObject()
-        stopped.set("event", "stopped")
-        Output.standardOutput.line(stopped.string)
+        Output.standardOutput.line("{\"event\":\"stopped\"}")
         Output.standardOutput.flush()
         return 0
     }
 
-    static func nonNegativeInteger(_ name: String, default value: Int) throws -> Int {
-        guard let text = environment(name) else { return value }
-        guard let parsed = Int(text), parsed >= 0 else { throw UsageError("\(name) must be a non-negative integer, got '\(text)'") }
-        return parsed
+    static func serverConfiguration(_ settings: ServeSettings) -> HTTPServerConfiguration {
+        var configuration = HTTPServerConfiguration(host: settings.listenHost, port: settings.listenPort)
+        configuration.headerTimeout = .seconds(settings.headerTimeoutSeconds)
+        configuration.idleTimeout = .seconds(settings.idleTimeoutSeconds)
+        configuration.limits.maxBodyBytes = settings.maxBodyBytes
+        return configuration
     }
 
-    static func positiveInteger(_ name: String, default value: Int) throws -> Int {
-        guard let text = environment(name) else { return value }
-        guard let parsed = Int(text), parsed > 0 else { throw UsageError("\(name) must be a positive integer, got '\(text)'") }
-        return parsed
+    static func engineOptions(_ settings: ServeSettings) -> EngineOptions {
+        var options = EngineOptions()
+        options.journal.durability = settings.durability
+        options.journal.segmentBytes = settings.journalSegmentBytes
+        options.snapshotEvery = settings.snapshotEvery
+        return options
     }
 
-    static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        let text = String(cString: value)
-        return text.isEmpty ? nil : text
-    }
-}
-
-/// The endpoints served so far: operations and the Stripe webhook. Unknown paths 404, wrong methods 405.
-struct Routes: Sendable {
-    let engine: NumberEngine
-    let stripe: StripeWebhookEndpoint
-
-    func respond(to request: HTTPRequest) async -> HTTPResponse {
-        switch request.path {
-        case "/healthz":
-            guard request.method == "GET" else { return Self.methodNotAllowed() }
-            return .json(status: 200, "{\"status\": \"ok\"}")
-        case "/readyz":
-            guard request.method == "GET" else { return Self.methodNotAllowed() }
-            if let failure = engine.failure {
-                return .error(status: 503, code: "unavailable", message: "The journal has failed (\(failure)); restart to recover.")
-            }
-            return .json(status: 200, "{\"ready\": true}")
-        case "/api/webhooks/stripe":
-            guard request.method == "POST" else { return Self.methodNotAllowed() }
-            return await stripe.respond(to: request, engine: engine)
-        default:
-            return .error(status: 404, code: "not_found", message: "No such endpoint.")
+    /// Loud start-up notes on standard error: generated development secrets, and durability turned off.
+    static func announce(_ settings: ServeSettings, _ secrets: ServiceSecrets) {
+        let file = DevelopmentSecretsFile.path(directory: settings.dataDirectory)
+        let values = [secrets.stripe, secrets.didww, secrets.inbound, secrets.api]
+        for (index, key) in ServiceSecrets.fileKeys.enumerated() where secrets.generated.contains(key) {
+            Output.standardError.line("development mode: generated \(key) \(values[index][0]) into \(file) (production sets every secret and token)")
         }
-    }
-
-    static func methodNotAllowed() -> HTTPResponse {
-        .error(status: 405, code: "method_not_allowed", message: "This endpoint does not accept that method.")
+        if settings.durability == .never {
+            Output.standardError.line("WARNING: NUMNINJA_FSYNC=never: acknowledged events can be lost on a crash (benchmarks only)")
+        }
+        Output.standardError.flush()
     }
 }

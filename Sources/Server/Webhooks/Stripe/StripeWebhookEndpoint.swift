@@ -7,7 +7,7 @@ struct StripeWebhookEndpoint: Sendable {
     let verifier: StripeSignatureVerifier
     let translator = StripeEventTranslator()
 
-    func respond(to request: HTTPRequest, engine: NumberEngine) async -> HTTPResponse {
+    func respond(to request: HTTPRequest, context: ServiceContext) async -> HTTPResponse {
         let now = StripeSignatureVerifier.currentUnixTime()
         let header = request.headers.firstValueBytes("Stripe-Signature").map { Array($0) }
         if case .rejected(let failure) = verifier.verify(payload: request.body, header: header, now: now) {
@@ -23,6 +23,7 @@ struct StripeWebhookEndpoint: Sendable {
             // Types that concern no number are acknowledged, not journaled.
             return .json(status: 200, "{\"received\": true}")
         }
+        guard let engine = context.engine else { return context.unavailable() }
         do {
             let outcome = try await engine.ingest(event)
             return outcome == .duplicate ? .json(status: 200, "{\"received\": true, \"duplicate\": true}") : .json(status: 200, "{\"received\": true}")

@@ -1,0 +1,65 @@
+/// The URL space of CONTRACT.md §HTTP API. Unknown paths 404 `not_found`, a known path with another
+/// method 405 `method_not_allowed`; everything else is the endpoint's own business, in CONTRACT.md's order.
+struct Routes: Sendable {
+    let context: ServiceContext
+    let operations: OperationsEndpoints
+    let didww: DIDWWWebhookEndpoints
+    let numbers: NumbersEndpoints
+    let admin: AdminEndpoints
+
+    init(context: ServiceContext) {
+        self.context = context
+        operations = OperationsEndpoints(context: context)
+        didww = DIDWWWebhookEndpoints(context: context)
+        numbers = NumbersEndpoints(context: context)
+        admin = AdminEndpoints(context: context)
+    }
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let path = request.path
+        let method = request.method
+        switch path {
+        case "/healthz", "/readyz", "/metrics":
+            guard method == "GET" || method == "HEAD" else { return Self.methodNotAllowed() }
+            return await operations.respond(to: request, path: path)
+        case "/api/webhooks/stripe":
+            guard method == "POST" else { return Self.methodNotAllowed() }
+            return await context.stripe.respond(to: request, context: context)
+        case "/api/webhooks/didww":
+            guard method == "POST" || method == "GET" else { return Self.methodNotAllowed() }
+            return await didww.orderCallback(request)
+        case "/api/webhooks/didww/sms":
+            guard method == "POST" || method == "GET" || method == "PUT" else { return Self.methodNotAllowed() }
+            return await didww.sms(request)
+        case "/api/webhooks/didww/cdr":
+            guard method == "POST" else { return Self.methodNotAllowed() }
+            return await didww.cdrBatch(request)
+        case "/api/webhooks/voice":
+            guard method == "POST" else { return Self.methodNotAllowed() }
+            return await didww.voice(request)
+        default:
+            break
+        }
+        if path == "/api/numbers" || path == "/api/stream" || path.hasPrefix("/api/numbers/") {
+            return await numbers.respond(to: request, path: path)
+        }
+        if path.hasPrefix("/admin/") {
+            return await admin.respond(to: request, path: path)
+        }
+        return Self.notFound()
+    }
+
+    static func notFound() -> HTTPResponse {
+        .error(status: 404, code: "not_found", message: "No such endpoint.")
+    }
+
+    static func methodNotAllowed() -> HTTPResponse {
+        .error(status: 405, code: "method_not_allowed", message: "This endpoint does not accept that method.")
+    }
+
+    /// The path's segments after a prefix: `/api/numbers/num_1/history` after `/api/numbers/` → `["num_1", "history"]`.
+    static func segments(_ path: Substring, after prefix: String) -> [Substring] {
+        guard path.hasPrefix(prefix) else { return [] }
+        return path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+    }
+}
