@@ -7,7 +7,8 @@ public enum CommandLineTool {
         usage: numninja <command> [options]
 
         commands:
-          serve                      recover the data directory and serve HTTP (health endpoints only so far)
+          serve                      recover the data directory and serve HTTP until SIGTERM/SIGINT
+          send stripe|didww ...      sign and send a realistic provider event to a running server
           recover --data-dir DIR     recover the state and print a one-line JSON summary
           journal verify|dump        check or print the journal of a data directory
           snapshot inspect FILE      verify a snapshot and print its header (--dump: its entities)
@@ -32,6 +33,7 @@ public enum CommandLineTool {
             case "snapshot": return try StorageCommands.snapshot(rest.dropFirst())
             case "serve": return try await ServeCommand.run(rest.dropFirst())
             case "recover": return try RecoverCommand.run(rest.dropFirst())
+            case "send": return try SendCommand.run(rest.dropFirst())
             default: throw UsageError("unknown command '\(command)' (try numninja --help)")
             }
         } catch let error as UsageError {
