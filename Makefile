@@ -29,6 +29,7 @@ bench: deps
 	./.build/release/storage-bench
 	./.build/release/number-bench
 	./.build/release/engine-bench
+	./Benchmarks/http-bench.sh
 
 clean:
 	rm -rf .build

@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
         .executableTarget(name: "engine-bench", dependencies: ["NumberActors"], path: "Benchmarks/EngineBench"),
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
+        .executableTarget(name: "http-bench", dependencies: ["Server", "CSystemShim"], path: "Benchmarks/HTTPBench"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors", "TestSupport"]),
