@@ -59,7 +59,8 @@ import Testing
         let base = "http://\(address)"
 
         let target = "/api/webhooks/didww?number=num_cb1"
-        let completed = [("id", "ord_1"), ("type", "orders"), ("status", "completed")]
+        // A sender that adds the DID's number (the built-in simulator does) teaches the number its E.164 route.
+        let completed = [("id", "ord_1"), ("type", "orders"), ("status", "completed"), ("did_number", "442071830001")]
         let signature = try #require(DIDWWSignature.signature(secret: Self.secret, url: base + target, pairs: Self.pairs(completed)))
         let post = try await Self.send("POST", base + target, body: Self.formBody(completed),
                                        headers: ["Content-Type: application/x-www-form-urlencoded", "X-DIDWW-Signature: " + signature])
@@ -94,10 +95,14 @@ import Testing
         #expect(invalid.hasPrefix("HTTP/1.1 400") && invalid.contains("\"invalid_payload\""), "\(invalid)")
         #expect(try await Self.send("PUT", base + target).hasPrefix("HTTP/1.1 405"))
 
+        // An SMS to that DID now routes to the number instead of parking.
+        let sms = try await Self.send("GET", base + "/api/webhooks/didww/sms?token=\(Self.token)&uuid=s1&from=a&to=%2B442071830001&text=hi")
+        #expect(sms.hasSuffix("{\"received\": true}"), "\(sms)")
+
         #expect(try await ServeCommandTests.stop(process) == 0)
-        // Completed and canceled: two journaled events for the number the URL names, nothing parked.
+        // Completed, canceled and the SMS: three journaled events for the number the URL names, nothing parked.
         let summary = try Self.recovered(data)
-        #expect(summary["last_sequence"] as? Int == 2 && summary["parked"] as? Int == 0 && summary["numbers"] as? Int == 1, "\(summary)")
+        #expect(summary["last_sequence"] as? Int == 3 && summary["parked"] as? Int == 0 && summary["numbers"] as? Int == 1, "\(summary)")
     }
 
     @Test func callbackThroughAProxyPrefixIsSignedForThePublicURL() async throws {
