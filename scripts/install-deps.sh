@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs, and the tests' Python `stripe` package, if any is missing. Needs root (or sudo) only when installing.
+# Installs the Debian packages the build needs, and the tests' pinned Python SDKs (stripe, didww), if any is missing. Needs root (or sudo) only when installing.
 set -euo pipefail
 packages=(liblz4-dev libssl-dev zlib1g-dev pkg-config lz4 curl)
 missing=()
@@ -13,9 +13,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Stripe signature parity test (Tests/ServerTests/StripeSignatureTests.swift) runs the official SDK from PyPI.
-if ! python3 -c "import stripe" 2>/dev/null; then
-  echo "installing: stripe (PyPI)" >&2
-  python3 -m pip install --quiet stripe || python3 -m pip install --quiet --break-system-packages stripe \
-    || echo "warning: could not install the stripe package; the Stripe SDK parity test will fail" >&2
+# The signature parity tests (Tests/ServerTests/StripeSignatureTests.swift, DIDWWSignatureParityTests.swift) run the
+# official SDKs from PyPI, pinned.
+python_sdks=()
+python3 -c "import stripe, sys; sys.exit(stripe.VERSION != '16.1.0')" 2>/dev/null || python_sdks+=(stripe==16.1.0)
+python3 -c "from importlib.metadata import version; import sys; sys.exit(version('didww') != '3.2.0')" 2>/dev/null \
+  || python_sdks+=(didww==3.2.0)
+if [ ${#python_sdks[@]} -gt 0 ]; then
+  echo "installing: ${python_sdks[*]} (PyPI)" >&2
+  python3 -m pip install --quiet "${python_sdks[@]}" || python3 -m pip install --quiet --break-system-packages "${python_sdks[@]}" \
+    || echo "warning: could not install ${python_sdks[*]}; the SDK parity tests will fail" >&2
 fi

@@ -1,13 +1,142 @@
+import NumberActors
+
 /// DIDWW's callers: order callbacks (signed), the SMS HTTP-IN trunk, CDR streaming, and the voice platform.
+/// Each checks in CONTRACT.md's order: authentication (signature or inbound token), then the body
+/// (400 `invalid_payload`), then the engine (503). A 2xx is sent only once every event is durable.
 struct DIDWWWebhookEndpoints: Sendable {
     let context: ServiceContext
+    let verifier: DIDWWSignatureVerifier
+    let callbacks = DIDWWOrderCallbackTranslator()
+    let smsTranslator = DIDWWSMSTranslator()
+    let cdrTranslator = DIDWWCDRTranslator()
+    let voiceTranslator = VoiceEventTranslator()
 
-    func orderCallback(_ request: HTTPRequest) async -> HTTPResponse { Self.notYet() }
-    func sms(_ request: HTTPRequest) async -> HTTPResponse { Self.notYet() }
-    func cdrBatch(_ request: HTTPRequest) async -> HTTPResponse { Self.notYet() }
-    func voice(_ request: HTTPRequest) async -> HTTPResponse { Self.notYet() }
+    init(context: ServiceContext) {
+        self.context = context
+        verifier = DIDWWSignatureVerifier(secrets: context.secrets.didww)
+    }
 
-    static func notYet() -> HTTPResponse {
-        .error(status: 501, code: "not_implemented", message: "This endpoint is not available yet.")
+    /// `POST` (form) or `GET` (query) `/api/webhooks/didww`. A missing `X-DIDWW-Signature` is `invalid_signature`
+    /// like an empty or wrong one (DESIGN.md §Signatures): DIDWW always signs, so there is no malformed case.
+    func orderCallback(_ request: HTTPRequest) async -> HTTPResponse {
+        let rawQuery = request.query.map(String.init)
+        let pairs = request.method == "GET"
+            ? DIDWWSignature.getPayloadPairs(rawQuery: rawQuery ?? "")
+            : DIDWWSignature.decodeForm(request.body)
+        let url = DIDWWSignature.callbackURL(publicBaseURL: context.publicURL, path: String(request.path), rawQuery: rawQuery)
+        let signature = request.headers.firstValueBytes("X-DIDWW-Signature").map { Array($0) }
+        guard let url, verifier.verify(url: url, pairs: pairs, signature: signature) == .verified else {
+            return .error(status: 400, code: DIDWWSignatureFailure.invalidSignature.code,
+                          message: "X-DIDWW-Signature is missing or matches no configured callback secret for \(url ?? "this URL").")
+        }
+        let now = StripeSignatureVerifier.currentUnixTime()
+        let number = QueryParameters(request.query).first("number")
+        let translation: DIDWWTranslation
+        do {
+            translation = try callbacks.translate(pairs: pairs, numberID: number, receivedAt: now)
+        } catch {
+            return error.response
+        }
+        return await ingest(translation)
+    }
+
+    /// `GET`, `POST` or `PUT /api/webhooks/didww/sms`: one inbound SMS.
+    func sms(_ request: HTTPRequest) async -> HTTPResponse {
+        guard authorized(request) else { return RequestToken.unauthorized() }
+        let event: IncomingEvent
+        do {
+            event = try smsTranslator.translate(body: request.body, contentType: request.headers["Content-Type"],
+                                                query: request.query, receivedAt: StripeSignatureVerifier.currentUnixTime())
+        } catch {
+            return error.response
+        }
+        return await ingest(.event(event))
+    }
+
+    /// `POST /api/webhooks/didww/cdr`: a gzip batch of CDRs, journaled as one durable write.
+    func cdrBatch(_ request: HTTPRequest) async -> HTTPResponse {
+        guard authorized(request) else { return RequestToken.unauthorized() }
+        let body: [UInt8]
+        do {
+            body = try GzipBody.decodedBody(of: request, maxDecompressedBytes: context.settings.maxDecompressedBytes)
+        } catch {
+            return error.response
+        }
+        let batch: DIDWWCDRBatch
+        do {
+            batch = try cdrTranslator.translate(body)
+        } catch {
+            return error.response
+        }
+        var duplicates = 0
+        if !batch.events.isEmpty {
+            guard let engine = context.engine else { return context.unavailable() }
+            do {
+                duplicates = try await engine.ingest(batch.events).reduce(0) { $0 + ($1 == .duplicate ? 1 : 0) }
+            } catch {
+                return failure(error)
+            }
+        }
+        for unreadable in batch.unreadable { Self.log(unreadable) }
+        var json = "{\"received\": \(batch.records), \"duplicates\": \(duplicates)"
+        if !batch.unreadable.isEmpty { json += ", \"unreadable\": \(batch.unreadable.count)" }
+        return .json(status: 200, json + "}")
+    }
+
+    /// `POST /api/webhooks/voice`: the voice platform's voicemail.
+    func voice(_ request: HTTPRequest) async -> HTTPResponse {
+        guard authorized(request) else { return RequestToken.unauthorized() }
+        let translation: DIDWWTranslation
+        do {
+            translation = try voiceTranslator.translate(request.body, receivedAt: StripeSignatureVerifier.currentUnixTime())
+        } catch {
+            return error.response
+        }
+        return await ingest(translation)
+    }
+
+    // MARK: - Shared steps
+
+    func authorized(_ request: HTTPRequest) -> Bool {
+        guard let token = RequestToken.inbound(request) else { return false }
+        return context.inboundTokens.accepts(token)
+    }
+
+    /// Journals one event (or acknowledges an ignored input) and answers once it is durable.
+    func ingest(_ translation: DIDWWTranslation) async -> HTTPResponse {
+        guard case .event(let event) = translation else { return .json(status: 200, "{\"received\": true}") }
+        guard let engine = context.engine else { return context.unavailable() }
+        do {
+            let outcome = try await engine.ingest(event)
+            return .json(status: 200, outcome == .duplicate ? "{\"received\": true, \"duplicate\": true}" : "{\"received\": true}")
+        } catch {
+            return failure(error)
+        }
+    }
+
+    func failure(_ error: any Error) -> HTTPResponse {
+        switch error as? EngineError {
+        case .eventTooLarge(let bytes, let limit):
+            return .error(status: 413, code: "payload_too_large",
+                          message: "An event (\(bytes) bytes) exceeds the journal's limit of \(limit) bytes.")
+        case .unroutableFull(let capacity):
+            return .error(status: 503, code: "unavailable",
+                          message: "The unroutable list is full (\(capacity) parked events); retry later.")
+        default:
+            if context.engine == nil { return context.unavailable() }
+            return .error(status: 503, code: "unavailable", message: "The events were not stored (\(error)); retry later.")
+        }
+    }
+
+    /// An unreadable CDR is acknowledged (DIDWW would otherwise resend the whole batch forever) and logged with
+    /// its line, the reason and its first bytes, so an operator can recover it.
+    static func log(_ unreadable: DIDWWCDRBatch.Unreadable) {
+        var line = JSONObject()
+        line.set("event", "cdr_unreadable")
+        line.set("line", unreadable.line)
+        line.set("reason", unreadable.error.message)
+        line.set("record", unreadable.excerpt)
+        Output.standardError.line(line.string)
+        Output.standardError.flush()
     }
 }
