@@ -112,7 +112,8 @@ import Testing
         for (method, path, status) in [("DELETE", "/api/numbers", 405), ("POST", "/api/numbers/num_1", 405),
                                        ("GET", "/api/numbers/num_1/forwarding", 405), ("GET", "/api/numbers/", 404),
                                        ("GET", "/api/numbers/num_1/calls", 404), ("GET", "/api/numbers/num_1/history/x", 404),
-                                       ("GET", "/api/numbers/%zz", 404), ("POST", "/api/stream", 405)] {
+                                       ("GET", "/api/numbers/%zz", 404), ("POST", "/api/stream", 405),
+                                       ("HEAD", "/api/numbers", 405)] {
             guard case .failure(let response) = NumbersEndpoints.route(method: method, path: Substring(path)) else {
                 Issue.record("\(method) \(path) matched")
                 continue
@@ -125,7 +126,7 @@ import Testing
         for (method, path, status) in [("GET", "/admin/snapshot", 405), ("POST", "/admin/status", 405),
                                        ("POST", "/admin/numbers/num_1/freeze", 404), ("POST", "/admin/unroutable/x/assign", 404),
                                        ("POST", "/admin/unroutable/012/assign", 404), ("GET", "/admin/numbers/num_1/hold", 405),
-                                       ("GET", "/admin/", 404)] {
+                                       ("GET", "/admin/", 404), ("HEAD", "/admin/status", 405)] {
             guard case .failure(let response) = AdminEndpoints.route(method: method, path: Substring(path)) else {
                 Issue.record("\(method) \(path) matched")
                 continue

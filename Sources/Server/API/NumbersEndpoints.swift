@@ -30,12 +30,12 @@ struct NumbersEndpoints: Sendable {
     /// The route for a path under `/api/numbers` or `/api/stream`, or the 404/405 answer.
     static func route(method: String, path: Substring) -> Match {
         func only(_ allowed: String, _ route: Route) -> Match {
-            method == allowed || (allowed == "GET" && method == "HEAD") ? .success(route) : .failure(Routes.methodNotAllowed())
+            method == allowed ? .success(route) : .failure(Routes.methodNotAllowed())
         }
         if path == "/api/stream" { return only("GET", .allStream) }
         if path == "/api/numbers" {
             switch method {
-            case "GET", "HEAD": return .success(.list)
+            case "GET": return .success(.list)
             case "POST": return .success(.create)
             default: return .failure(Routes.methodNotAllowed())
             }

@@ -22,7 +22,8 @@ struct AdminEndpoints: Sendable {
     }
 
     static func route(method: String, path: Substring) -> Match {
-        let get = method == "GET" || method == "HEAD"
+        // No HEAD: the server writes the body of every answer.
+        let get = method == "GET"
         let post = method == "POST"
         func when(_ allowed: Bool, _ route: Route) -> Match { allowed ? .success(route) : .failure(Routes.methodNotAllowed()) }
         switch path {
