@@ -103,6 +103,32 @@ import Testing
         try await server.finish()
     }
 
+    /// Concurrent reservations of one id: exactly one 201; the same body gets 200, another body 409.
+    @Test func concurrentReservationsOfOneIDHaveOneWinner() async throws {
+        let server = try await APIServer()
+        let same = APIServer.reservation("num_c1")
+        let sameStatuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 { group.addTask { try await server.call("POST", "/api/numbers", body: same).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sameStatuses.sorted() == [200, 200, 200, 200, 200, 201], "\(sameStatuses)")
+        #expect(try await server.get("/api/numbers/num_c1").object["version"] as? Int == 1, "one event for one reservation")
+
+        let statuses = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    let customer = "cus_\(index)"
+                    return (try await server.call("POST", "/api/numbers", body: APIServer.reservation("num_c2", customer: customer)).status, customer)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.map(\.0).sorted() == [201, 409, 409, 409, 409, 409], "\(statuses)")
+        let winner = try #require(statuses.first { $0.0 == 201 }?.1)
+        #expect(try await server.get("/api/numbers/num_c2").object["customer"] as? String == winner)
+        try await server.finish()
+    }
+
     @Test func pagesWalkEveryNumberInIdOrderWithFilters() async throws {
         let server = try await APIServer()
         let ids = (1...7).map { "num_p\($0)" }
