@@ -144,7 +144,7 @@ struct NumbersEndpoints: Sendable {
         return numberAnswer(200, entry.state, includeSecret: setsWebhook)
     }
 
-    // MARK: Helpers
+    // MARK: Answers
 
     func ensureSigningKey() -> HTTPResponse? {
         do {
