@@ -3,7 +3,8 @@ import NumberActors
 /// The number as CONTRACT.md §Numbers shows it: the same shape from `GET /api/numbers/{id}`, the list,
 /// and every Server-Sent Event. Fields without a value are `null`, never left out.
 enum NumberJSON {
-    static func render(_ state: NumberState) -> String {
+    /// `webhookSecret` is given only in answers to a request that set a webhook URL (CONTRACT.md §Numbers).
+    static func render(_ state: NumberState, webhookSecret: String? = nil) -> String {
         var json = JSONObject()
         json.set("id", state.id)
         json.set("e164", state.e164)
@@ -21,7 +22,7 @@ enum NumberJSON {
         json.setRaw("didww", didww.string)
         json.setRaw("usage", usage(state))
         json.setRaw("plan", plan(state.plan))
-        json.setRaw("forward", forward(state.forward, webhookSecret: nil))
+        json.setRaw("forward", forward(state.forward, webhookSecret: webhookSecret))
         json.set("version", state.version)
         json.set("updated_at", state.updatedAtISO8601)
         return json.string
