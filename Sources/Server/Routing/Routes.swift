@@ -20,7 +20,7 @@ struct Routes: Sendable {
         let method = request.method
         switch path {
         case "/healthz", "/readyz", "/metrics":
-            guard method == "GET" || method == "HEAD" else { return Self.methodNotAllowed() }
+            guard method == "GET" else { return Self.methodNotAllowed() }
             return await operations.respond(to: request, path: path)
         case "/api/webhooks/stripe":
             guard method == "POST" else { return Self.methodNotAllowed() }
