@@ -144,6 +144,24 @@ final class RawClient: @unchecked Sendable {
         return RawResponse(status: status, headers: headers, body: String(decoding: body, as: UTF8.self))
     }
 
+    /// Reads until the bytes received so far contain `marker`; answers them all (up to and including the
+    /// marker's end) and keeps the rest. Throws on end of file, a reset or the receive timeout.
+    func read(until marker: String) throws -> String {
+        let pattern = Array(marker.utf8)
+        var searchFrom = 0
+        while true {
+            if buffer.count >= pattern.count {
+                for start in searchFrom...(buffer.count - pattern.count) where Array(buffer[start..<start + pattern.count]) == pattern {
+                    let end = start + pattern.count
+                    defer { buffer.removeFirst(end) }
+                    return String(decoding: buffer[..<end], as: UTF8.self)
+                }
+                searchFrom = buffer.count - pattern.count + 1
+            }
+            guard try fill() else { throw ClientError("end of file before \(marker.debugDescription); got \(String(decoding: buffer, as: UTF8.self).debugDescription)") }
+        }
+    }
+
     /// True when the server closed with FIN (end of file, nothing more); throws on a reset or a timeout.
     func readEndOfFile() throws -> Bool {
         guard buffer.isEmpty else { return false }
