@@ -5,7 +5,7 @@ DATA_DIR ?= data/state
 .PHONY: run build test bench deps clean
 
 # Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing,
-# and the Python `stripe` package that the Stripe SDK parity test runs.
+# and the Python packages the tests run (`stripe` for the Stripe SDK parity test, `prometheus-client` for the metrics format).
 deps:
 	@./scripts/install-deps.sh
 
