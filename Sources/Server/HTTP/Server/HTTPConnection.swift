@@ -22,6 +22,7 @@ final class HTTPConnection {
     }
 
     static let outputHighWater = 64 * 1024
+    static let streamSendBuffer = 64 * 1024
     /// A client that keeps sending after the answer is cut off after this much, drain deadline or not.
     static let maxDrainBytes = 4 * 1024 * 1024
 
@@ -276,6 +277,9 @@ final class HTTPConnection {
             return
         }
         self.stream = stream
+        // Long-lived and possibly many: the stream's own limit, not the kernel's autotuned buffer (megabytes
+        // per connection), decides how far a client may fall behind.
+        Socket.setSendBuffer(fd, bytes: Self.streamSendBuffer)
         streamChunked = inFlightVersion == .http1_1
         response.serializeStreamHead(into: &output, chunked: streamChunked)
         phase = .streaming
