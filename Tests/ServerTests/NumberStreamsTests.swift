@@ -199,3 +199,24 @@ final class LiveService: Sendable {
         #expect(Logger.iso8601(timespec(tv_sec: 1_767_225_600, tv_nsec: 7_000_000)) == "2026-01-01T00:00:00.007Z")
     }
 }
+
+@Suite struct EngineGaugesTests {
+    /// The numbers-per-state gauges are computed at scrape time: one actor call per number. Measured here
+    /// (debug build) so a change that makes it expensive shows.
+    @Test func aScrapeReadsEveryNumberCheaply() async throws {
+        let service = try LiveService()
+        let count = 20_000
+        let events = (0..<count).map { index in
+            IncomingEvent(channel: "api", numberID: "num_\(index)", source: EventSource(eventID: "reserve-\(index)", time: 1_767_000_000),
+                          payload: .reserved(Reservation(e164: "+1415\(1_000_000 + index)", customer: "cus_\(index % 100)", skuID: "sku")))
+        }
+        _ = try await service.engine.ingest(events)
+        let clock = ContinuousClock()
+        var gauges = EngineGauges()
+        let elapsed = await clock.measure { gauges = await EngineGauges.collect(service.engine) }
+        print("EngineGauges.collect: \(elapsed) for \(count) numbers")
+        #expect(gauges.numbersByState.values.reduce(0, +) == count)
+        #expect(elapsed < .seconds(2), "\(elapsed) for \(count) numbers")
+        await service.stop()
+    }
+}
