@@ -5,7 +5,8 @@ DATA_DIR ?= data/state
 .PHONY: run build test bench deps clean
 
 # Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing,
-# and the pinned Python SDKs (`stripe`, `didww`) that the signature parity tests run.
+# and the Python packages the tests run: the pinned SDKs (`stripe`, `didww`) for the signature parity tests,
+# `prometheus-client` for the metrics format test.
 deps:
 	@./scripts/install-deps.sh
 

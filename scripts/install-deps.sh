@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs, and the tests' pinned Python SDKs (stripe, didww), if any is missing. Needs root (or sudo) only when installing.
+# Installs the Debian packages the build needs, and the tests' Python packages (pinned `stripe` and `didww` SDKs,
+# `prometheus-client`), if any is missing. Needs root (or sudo) only when installing.
 set -euo pipefail
 packages=(liblz4-dev libssl-dev zlib1g-dev pkg-config lz4 curl)
 missing=()
@@ -23,4 +24,10 @@ if [ ${#python_sdks[@]} -gt 0 ]; then
   echo "installing: ${python_sdks[*]} (PyPI)" >&2
   python3 -m pip install --quiet "${python_sdks[@]}" || python3 -m pip install --quiet --break-system-packages "${python_sdks[@]}" \
     || echo "warning: could not install ${python_sdks[*]}; the SDK parity tests will fail" >&2
+fi
+# The /metrics format test (Tests/ServerTests/MetricsTests.swift) checks the output with the reference Prometheus parser.
+if ! python3 -c "import prometheus_client" 2>/dev/null; then
+  echo "installing: prometheus-client (PyPI)" >&2
+  python3 -m pip install --quiet prometheus-client || python3 -m pip install --quiet --break-system-packages prometheus-client \
+    || echo "warning: could not install the prometheus-client package; the metrics format test will fail" >&2
 fi

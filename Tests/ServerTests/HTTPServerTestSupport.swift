@@ -54,9 +54,13 @@ final class RawClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, receiveTimeout: Double = 5) throws {
+    /// `receiveBuffer` sets SO_RCVBUF before connecting (a small one makes a client that does not read stall sooner).
+    init(port: Int, receiveTimeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket: errno \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: Int(receiveTimeout), tv_usec: Int((receiveTimeout - Double(Int(receiveTimeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -142,6 +146,24 @@ final class RawClient: @unchecked Sendable {
         let length = Int(headers["content-length"] ?? "0") ?? 0
         let body = try read(count: length)
         return RawResponse(status: status, headers: headers, body: String(decoding: body, as: UTF8.self))
+    }
+
+    /// Reads until the bytes received so far contain `marker`; answers them all (up to and including the
+    /// marker's end) and keeps the rest. Throws on end of file, a reset or the receive timeout.
+    func read(until marker: String) throws -> String {
+        let pattern = Array(marker.utf8)
+        var searchFrom = 0
+        while true {
+            if buffer.count >= pattern.count {
+                for start in searchFrom...(buffer.count - pattern.count) where Array(buffer[start..<start + pattern.count]) == pattern {
+                    let end = start + pattern.count
+                    defer { buffer.removeFirst(end) }
+                    return String(decoding: buffer[..<end], as: UTF8.self)
+                }
+                searchFrom = buffer.count - pattern.count + 1
+            }
+            guard try fill() else { throw ClientError("end of file before \(marker.debugDescription); got \(String(decoding: buffer, as: UTF8.self).debugDescription)") }
+        }
     }
 
     /// True when the server closed with FIN (end of file, nothing more); throws on a reset or a timeout.

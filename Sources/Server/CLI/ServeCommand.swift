@@ -48,7 +48,10 @@ enum ServeCommand {
 
         let context = ServiceContext(settings: settings, secrets: secrets)
         let routes = Routes(context: context)
-        let server = try HTTPServer(configuration: serverConfiguration(settings)) { request in await routes.respond(to: request) }
+        let log = RequestLog(logger: context.logger, metrics: context.metrics)
+        let server = try HTTPServer(configuration: serverConfiguration(settings)) { request in
+            await log.respond(to: request) { await routes.respond(to: $0) }
+        }
         context.boundPort(server.port)
         var listening = JSONObject()
         listening.set("event", "listening")
@@ -64,7 +67,7 @@ enum ServeCommand {
         }
         let engine: NumberEngine
         do {
-            let options = engineOptions(settings)
+            let options = engineOptions(settings, metrics: context.metrics, changes: context.changes)
             engine = try await Task.detached { try NumberEngine.open(data, lock: lock, options: options) }.value
         } catch {
             signals.cancel()
@@ -94,11 +97,15 @@ enum ServeCommand {
         return configuration
     }
 
-    static func engineOptions(_ settings: ServeSettings) -> EngineOptions {
+    /// The engine's settings, with the journal's batch figures going to `metrics` and every applied
+    /// change to the live streams.
+    static func engineOptions(_ settings: ServeSettings, metrics: Metrics, changes: NumberChangeFeed) -> EngineOptions {
         var options = EngineOptions()
         options.journal.durability = settings.durability
         options.journal.segmentBytes = settings.journalSegmentBytes
         options.snapshotEvery = settings.snapshotEvery
+        options.journal.onBatch = { records, _, syncSeconds in metrics.journalBatch(records: records, syncSeconds: syncSeconds) }
+        options.observer = changes.observer
         return options
     }
 

@@ -1,14 +1,23 @@
 /// A response to serialize. The serializer owns framing: it writes `Content-Length` from the body and
 /// `Connection` from the keep-alive decision, and drops those fields (and Transfer-Encoding) from `headers`.
+/// A response with a `stream` has no fixed body: see `HTTPResponseStream` for its framing.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [HTTPField]
     public var body: [UInt8]
+    public var stream: HTTPResponseStream?
 
     public init(status: Int, headers: [HTTPField] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body `stream` produces for as long as the connection lives.
+    public static func streaming(status: Int = 200, headers: [HTTPField], stream: HTTPResponseStream) -> HTTPResponse {
+        var response = HTTPResponse(status: status, headers: headers)
+        response.stream = stream
+        return response
     }
 
     /// The interim response for `Expect: 100-continue`.
@@ -49,6 +58,30 @@ public struct HTTPResponse: Sendable, Equatable {
         out += "\r\n".utf8
         if bodyAllowed { out += body }
     }
+
+    /// The head of a stream response: chunked for HTTP/1.1, unframed for HTTP/1.0; always `Connection: close`.
+    func serializeStreamHead(into out: inout [UInt8], chunked: Bool) {
+        out += "HTTP/1.1 \(status) \(Self.reasonPhrase(status))\r\n".utf8
+        for field in headers where !Self.isFramingField(field.name) {
+            Self.appendSanitized(field.name, to: &out)
+            out += ": ".utf8
+            Self.appendSanitized(field.value, to: &out)
+            out += "\r\n".utf8
+        }
+        if chunked { out += "Transfer-Encoding: chunked\r\n".utf8 }
+        out += "Connection: close\r\n\r\n".utf8
+    }
+
+    /// One chunk of a chunked body (nothing for no bytes: an empty chunk would end the body).
+    static func appendChunk(_ bytes: [UInt8], to out: inout [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        out += String(bytes.count, radix: 16).utf8
+        out += "\r\n".utf8
+        out += bytes
+        out += "\r\n".utf8
+    }
+
+    static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 
     public func serialized(keepAlive: Bool, requestVersion: HTTPVersion = .http1_1) -> [UInt8] {
         var out: [UInt8] = []

@@ -1,4 +1,5 @@
-/// `/healthz` (the process runs), `/readyz` (recovered and the journal accepts writes) and `/metrics`.
+/// `/healthz` (the process runs), `/readyz` (recovered and the journal accepts writes) and `/metrics`
+/// (Prometheus text format 0.0.4, no authentication: bind it to a network only the scraper reaches).
 struct OperationsEndpoints: Sendable {
     let context: ServiceContext
 
@@ -10,7 +11,15 @@ struct OperationsEndpoints: Sendable {
             guard context.engine != nil else { return context.unavailable() }
             return .json(status: 200, "{\"ready\": true}")
         default:
-            return .error(status: 501, code: "not_implemented", message: "Metrics are not available yet.")
+            return await metrics()
         }
+    }
+
+    func metrics() async -> HTTPResponse {
+        var gauges: EngineGauges?
+        if let engine = context.engine { gauges = await EngineGauges.collect(engine) }
+        let text = context.metrics.render(engine: gauges)
+        return HTTPResponse(status: 200, headers: [HTTPField(name: "Content-Type", value: PrometheusText.contentType)],
+                            body: Array(text.utf8))
     }
 }

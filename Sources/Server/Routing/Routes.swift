@@ -6,6 +6,7 @@ struct Routes: Sendable {
     let didww: DIDWWWebhookEndpoints
     let numbers: NumbersEndpoints
     let admin: AdminEndpoints
+    let streams: NumberStreams
 
     init(context: ServiceContext) {
         self.context = context
@@ -13,6 +14,7 @@ struct Routes: Sendable {
         didww = DIDWWWebhookEndpoints(context: context)
         numbers = NumbersEndpoints(context: context)
         admin = AdminEndpoints(context: context)
+        streams = NumberStreams(context: context)
     }
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
@@ -40,6 +42,9 @@ struct Routes: Sendable {
         default:
             break
         }
+        if method == "GET", Self.isStreamPath(path) {
+            return await streams.respond(to: request, path: path)
+        }
         if path == "/api/numbers" || path == "/api/stream" || path.hasPrefix("/api/numbers/") {
             return await numbers.respond(to: request, path: path)
         }
@@ -47,6 +52,13 @@ struct Routes: Sendable {
             return await admin.respond(to: request, path: path)
         }
         return Self.notFound()
+    }
+
+    /// `/api/stream` and `/api/numbers/{id}/stream` (Server-Sent Events).
+    static func isStreamPath(_ path: Substring) -> Bool {
+        if path == "/api/stream" { return true }
+        let segments = segments(path, after: "/api/numbers/")
+        return segments.count == 2 && !segments[0].isEmpty && segments[1] == "stream"
     }
 
     static func notFound() -> HTTPResponse {

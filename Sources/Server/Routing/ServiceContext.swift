@@ -16,12 +16,20 @@ final class ServiceContext: Sendable {
     let stripe: StripeWebhookEndpoint
     let inboundTokens: AccessTokens
     let apiTokens: AccessTokens
+    /// Counters and histograms behind `GET /metrics`.
+    let metrics: Metrics
+    /// Number changes for the Server-Sent Events streams; its `observer` goes into the engine's options.
+    let changes: NumberChangeFeed
+    let logger: Logger
     private let phase = Mutex(Phase.recovering)
     private let publicBaseURL: Mutex<String>
 
-    init(settings: ServeSettings, secrets: ServiceSecrets) {
+    init(settings: ServeSettings, secrets: ServiceSecrets, logger: Logger = Logger(), metrics: Metrics = Metrics()) {
         self.settings = settings
         self.secrets = secrets
+        self.logger = logger
+        self.metrics = metrics
+        changes = NumberChangeFeed()
         stripe = StripeWebhookEndpoint(verifier: StripeSignatureVerifier(secrets: secrets.stripe,
                                                                          tolerance: Int64(settings.stripeToleranceSeconds)))
         inboundTokens = AccessTokens(secrets.inbound)

@@ -10,6 +10,8 @@ enum EventLoopMessage: Sendable {
     case adopt(fd: Int32)
     /// A handler finished; `connection` is the registration id the request came from.
     case response(connection: UInt64, HTTPResponse)
+    /// A stream response of that connection has bytes (or its end, or its overflow) to deliver.
+    case streamReady(connection: UInt64)
     /// Stop accepting, close idle connections, let in-flight requests finish until `graceDeadline` (monotonic ns).
     case shutdown(graceDeadline: UInt64)
 }

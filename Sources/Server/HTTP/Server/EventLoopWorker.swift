@@ -104,7 +104,14 @@ final class EventLoopWorker {
         case .adopt(let fd):
             adopt(fd)
         case .response(let id, let response):
-            connections[id]?.respond(response)  // gone: the connection closed while its request was handled
+            if let connection = connections[id] {
+                connection.respond(response)
+            } else {
+                // Gone: the connection closed while its request was handled.
+                response.stream?.connectionClosed(.clientGone)
+            }
+        case .streamReady(let id):
+            connections[id]?.pullStream()
         case .shutdown(let deadline):
             beginShutdown(graceDeadline: deadline)
         }
@@ -119,7 +126,7 @@ final class EventLoopWorker {
     private func checkDeadlines(now: UInt64) {
         nextCheck = .max
         if now >= graceDeadline {
-            for connection in Array(connections.values) { connection.close() }
+            for connection in Array(connections.values) { connection.close(.serverShutdown) }
             return
         }
         schedule(graceDeadline)
@@ -225,11 +232,18 @@ final class EventLoopWorker {
     }
 
     private func finish() {
-        for connection in Array(connections.values) { connection.close() }
+        for connection in Array(connections.values) { connection.close(.serverShutdown) }
         if let listener { Socket.close(listener) }
-        for case .adopt(let fd) in loop.inbox.close() {
-            Socket.close(fd)
-            shared.openConnections.subtract(1, ordering: .relaxed)
+        for message in loop.inbox.close() {
+            switch message {
+            case .adopt(let fd):
+                Socket.close(fd)
+                shared.openConnections.subtract(1, ordering: .relaxed)
+            case .response(_, let response):
+                response.stream?.connectionClosed(.serverShutdown)
+            case .streamReady, .shutdown:
+                break
+            }
         }
         epoll.close()
         shared.loopFinished()

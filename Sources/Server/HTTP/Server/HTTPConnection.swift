@@ -7,18 +7,22 @@ import Glibc
 /// Phases: `reading` (parse what arrives) → `handling` (a request is with the handler; reading stops, so
 /// pipelined bytes wait in the parser) → back to `reading` for keep-alive, or `closing` (flush the last
 /// answer) → `draining` (FIN sent, read and discard until the client closes or `drainTimeout`) → `closed`.
-/// Buffers are bounded: the parser by its limits, and the loop reads no more while the unsent output is
-/// over `outputHighWater`.
+/// A stream response goes `handling` → `streaming` (bytes from the `HTTPResponseStream` go out as they
+/// come; what the client sends is read and discarded, so its going away is noticed) → `closing`.
+/// Buffers are bounded: the parser by its limits, the loop reads no more while the unsent output is
+/// over `outputHighWater`, and takes no more from a stream then either (the stream's own limit applies).
 final class HTTPConnection {
     enum Phase: Equatable {
         case reading
         case handling
         case closing
         case draining
+        case streaming
         case closed
     }
 
     static let outputHighWater = 64 * 1024
+    static let streamSendBuffer = 64 * 1024
     /// A client that keeps sending after the answer is cut off after this much, drain deadline or not.
     static let maxDrainBytes = 4 * 1024 * 1024
 
@@ -40,6 +44,8 @@ final class HTTPConnection {
     private var lastActivity: UInt64
     private var drainStartedAt: UInt64 = 0
     private var drainedBytes = 0
+    private var stream: HTTPResponseStream?
+    private var streamChunked = true
 
     init(fd: Int32, id: UInt64, worker: EventLoopWorker, now: UInt64) {
         self.fd = fd
@@ -60,14 +66,25 @@ final class HTTPConnection {
             close()  // nobody to answer any more; level-triggered ERR/HUP would otherwise repeat forever
             return
         }
-        if events & Epoll.writable != 0 { flush() }
+        if events & Epoll.writable != 0 {
+            flush()
+            if phase == .streaming { pullStream() }
+        }
         if events & (Epoll.readable | Epoll.errorOrHangUp) != 0, !isClosed { readable() }
         afterEvent()
     }
 
     /// The handler's answer for the request in flight.
     func respond(_ response: HTTPResponse) {
-        guard phase == .handling else { return }
+        guard phase == .handling else {
+            response.stream?.connectionClosed(.clientGone)
+            return
+        }
+        if let stream = response.stream {
+            startStream(response, stream)
+            afterEvent()
+            return
+        }
         let now = MonotonicClock.now()
         let keepAlive = inFlightKeepAlive && !worker.isShuttingDown && !peerClosed
         response.serialize(into: &output, keepAlive: keepAlive, requestVersion: inFlightVersion)
@@ -86,6 +103,14 @@ final class HTTPConnection {
     /// The deadline passed: see `HTTPServerConfiguration` for what each one means.
     func expire() {
         switch phase {
+        case .streaming:
+            guard pendingOutput == 0, let stream, !stream.heartbeat.isEmpty else {
+                close(.tooSlow)  // no byte taken by the client for the idle timeout
+                return
+            }
+            appendStreamBytes(stream.heartbeat)
+            flush()
+            afterEvent()
         case .reading where parser.phase == .head || parser.phase == .body:
             let timeout = HTTPResponse.error(status: 408, code: "request_timeout",
                                              message: "The request was not received in time.")
@@ -100,12 +125,22 @@ final class HTTPConnection {
 
     func closeIfIdle() {
         if phase == .reading, parser.phase == .idle, pendingOutput == 0 { close() }
+        if phase == .streaming {
+            endStream(.serverShutdown)
+            flush()
+            afterEvent()
+        }
     }
 
-    func close() {
+    /// `reason` is what a stream still running learns.
+    func close(_ reason: HTTPResponseStream.CloseReason = .clientGone) {
         guard phase != .closed else { return }
         phase = .closed
         worker.remove(self)
+        if let stream {
+            self.stream = nil
+            stream.connectionClosed(reason)
+        }
     }
 
     /// Monotonic ns when this connection must have made progress; `.max` for none (a request being handled).
@@ -120,6 +155,11 @@ final class HTTPConnection {
             return pendingOutput > 0 ? lastActivity &+ shared.idleTimeout : .max
         case .closing:
             return lastActivity &+ shared.idleTimeout
+        case .streaming:
+            // A stall (output the client does not take), else the next heartbeat.
+            if pendingOutput > 0 { return lastActivity &+ shared.idleTimeout }
+            guard let stream, !stream.heartbeat.isEmpty else { return .max }
+            return lastActivity &+ MonotonicClock.nanoseconds(stream.heartbeatInterval)
         case .reading:
             let stall = pendingOutput > 0 ? lastActivity &+ shared.idleTimeout : .max
             switch parser.phase {
@@ -160,7 +200,7 @@ final class HTTPConnection {
             lastActivity = now
             parser.read(UnsafeRawBufferPointer(rebasing: worker.readBuffer[..<count]))
             processInput()
-        case .draining:
+        case .draining, .streaming:
             drain()
         case .handling, .closing, .closed:
             return
@@ -197,7 +237,10 @@ final class HTTPConnection {
         let id = self.id
         Task {
             let response = await handler(request)
-            inbox.post(.response(connection: id, response))  // false after shutdown: nobody waits for it
+            if !inbox.post(.response(connection: id, response)) {
+                // The loop has exited (shutdown): nobody waits for it, and a stream must learn it is over.
+                response.stream?.connectionClosed(.serverShutdown)
+            }
         }
     }
 
@@ -221,6 +264,69 @@ final class HTTPConnection {
                 close()
                 return
             }
+        }
+    }
+
+    // MARK: - Streaming
+
+    private func startStream(_ response: HTTPResponse, _ stream: HTTPResponseStream) {
+        guard !peerClosed else {
+            phase = .closing
+            stream.connectionClosed(.clientGone)
+            flush()
+            return
+        }
+        self.stream = stream
+        // Long-lived and possibly many: the stream's own limit, not the kernel's autotuned buffer (megabytes
+        // per connection), decides how far a client may fall behind.
+        Socket.setSendBuffer(fd, bytes: Self.streamSendBuffer)
+        streamChunked = inFlightVersion == .http1_1
+        response.serializeStreamHead(into: &output, chunked: streamChunked)
+        phase = .streaming
+        lastActivity = MonotonicClock.now()
+        if worker.isShuttingDown {
+            endStream(.serverShutdown)
+        } else {
+            stream.attach(inbox: worker.loop.inbox, connection: id)
+        }
+        flush()
+    }
+
+    /// Moves what the stream has queued into the output, unless the output is still over the high-water
+    /// mark (then the writable event comes back here once it drains).
+    func pullStream() {
+        guard phase == .streaming, let stream else { return }
+        if pendingOutput >= Self.outputHighWater {
+            if stream.closeReason != nil { close(.tooSlow) }
+            return
+        }
+        let take = stream.take()
+        if take.closed != nil {
+            close(.tooSlow)  // it overflowed: drop the client without a clean end
+            return
+        }
+        appendStreamBytes(take.bytes)
+        if take.finished { endStream(.finished) }
+        flush()
+        afterEvent()
+    }
+
+    private func appendStreamBytes(_ bytes: [UInt8]) {
+        if streamChunked {
+            HTTPResponse.appendChunk(bytes, to: &output)
+        } else {
+            output += bytes
+        }
+    }
+
+    /// Writes the end of the body and closes gracefully once it is out.
+    private func endStream(_ reason: HTTPResponseStream.CloseReason) {
+        guard phase == .streaming else { return }
+        if streamChunked { output += HTTPResponse.lastChunk }
+        phase = .closing
+        if let stream {
+            self.stream = nil
+            stream.connectionClosed(reason)
         }
     }
 
@@ -270,7 +376,7 @@ final class HTTPConnection {
         var events: UInt32 = 0
         if pendingOutput > 0 { events |= Epoll.writable }
         switch phase {
-        case .reading where pendingOutput < Self.outputHighWater, .draining:
+        case .reading where pendingOutput < Self.outputHighWater, .draining, .streaming:
             events |= Epoll.readable
         default:
             break

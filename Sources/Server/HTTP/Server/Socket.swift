@@ -120,6 +120,12 @@ enum Socket {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Caps the kernel's send buffer (Linux doubles the value and stops autotuning it).
+    static func setSendBuffer(_ fd: Int32, bytes: Int) {
+        var size = Int32(clamping: bytes)
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// close(2) is not retried on EINTR: on Linux the descriptor is released either way.
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

@@ -8,28 +8,38 @@ struct StripeWebhookEndpoint: Sendable {
     let translator = StripeEventTranslator()
 
     func respond(to request: HTTPRequest, context: ServiceContext) async -> HTTPResponse {
+        let receivedAt = Metrics.now()
         let now = StripeSignatureVerifier.currentUnixTime()
         let header = request.headers.firstValueBytes("Stripe-Signature").map { Array($0) }
         if case .rejected(let failure) = verifier.verify(payload: request.body, header: header, now: now) {
+            context.metrics.webhook(source: .stripe, outcome: .rejected, receivedAt: nil)
             return .error(status: 400, code: failure.code, message: Self.message(failure))
         }
         let translation: StripeTranslation
         do {
             translation = try translator.translate(request.body, receivedAt: now)
         } catch {
+            context.metrics.webhook(source: .stripe, outcome: .rejected, receivedAt: nil)
             return .error(status: 400, code: "invalid_payload", message: error.message)
         }
         guard case .event(let event) = translation else {
             // Types that concern no number are acknowledged, not journaled.
+            context.metrics.webhook(source: .stripe, outcome: .ignored, receivedAt: nil)
             return .json(status: 200, "{\"received\": true}")
         }
-        guard let engine = context.engine else { return context.unavailable() }
+        guard let engine = context.engine else {
+            context.metrics.webhook(source: .stripe, outcome: .unavailable, receivedAt: nil)
+            return context.unavailable()
+        }
         do {
             let outcome = try await engine.ingest(event)
+            context.metrics.webhook(source: .stripe, ingested: outcome, receivedAt: receivedAt)
             return outcome == .duplicate ? .json(status: 200, "{\"received\": true, \"duplicate\": true}") : .json(status: 200, "{\"received\": true}")
         } catch EngineError.eventTooLarge(let bytes, let limit) {
+            context.metrics.webhook(source: .stripe, outcome: .rejected, receivedAt: nil)
             return .error(status: 413, code: "payload_too_large", message: "The event (\(bytes) bytes) exceeds the journal's limit of \(limit) bytes.")
         } catch {
+            context.metrics.webhook(source: .stripe, outcome: .unavailable, receivedAt: nil)
             return .error(status: 503, code: "unavailable", message: "The event was not stored (\(error)); retry later.")
         }
     }
