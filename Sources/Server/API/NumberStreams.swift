@@ -20,7 +20,7 @@ struct NumberStreams: Sendable {
         }
         if path == "/api/stream" {
             guard let customer = QueryParameters(request.query).first("customer"), !customer.isEmpty else {
-                return .error(status: 400, code: "invalid_request", message: "The customer query parameter is required.")
+                return .error(status: 400, code: "invalid_parameter", message: "customer: the customer query parameter is required.")
             }
             guard let engine = context.engine else { return context.unavailable() }
             return await customerStream(customer, engine: engine)

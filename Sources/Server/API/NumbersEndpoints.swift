@@ -59,8 +59,9 @@ struct NumbersEndpoints: Sendable {
         }
         switch route {
         case .numberStream, .allStream:
-            // Server-Sent Events (`NumberStreams`, which checks its own token, also `?access_token=`).
-            return .error(status: 501, code: "not_implemented", message: "Event streams are not available yet.")
+            // Server-Sent Events (`NumberStreams` checks its own token, also `?access_token=`). `Routes` sends GETs there
+            // first; this keeps the two paths served whoever dispatches.
+            return await NumberStreams(context: context).respond(to: request, path: path)
         default:
             break
         }

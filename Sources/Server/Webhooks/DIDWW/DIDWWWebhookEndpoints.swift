@@ -19,6 +19,7 @@ struct DIDWWWebhookEndpoints: Sendable {
     /// `POST` (form) or `GET` (query) `/api/webhooks/didww`. A missing `X-DIDWW-Signature` is `invalid_signature`
     /// like an empty or wrong one (DESIGN.md §Signatures): DIDWW always signs, so there is no malformed case.
     func orderCallback(_ request: HTTPRequest) async -> HTTPResponse {
+        let receivedAt = Metrics.now()
         let rawQuery = request.query.map(String.init)
         let pairs = request.method == "GET"
             ? DIDWWSignature.getPayloadPairs(rawQuery: rawQuery ?? "")
@@ -26,8 +27,8 @@ struct DIDWWWebhookEndpoints: Sendable {
         let url = DIDWWSignature.callbackURL(publicBaseURL: context.publicURL, path: String(request.path), rawQuery: rawQuery)
         let signature = request.headers.firstValueBytes("X-DIDWW-Signature").map { Array($0) }
         guard let url, verifier.verify(url: url, pairs: pairs, signature: signature) == .verified else {
-            return .error(status: 400, code: DIDWWSignatureFailure.invalidSignature.code,
-                          message: "X-DIDWW-Signature is missing or matches no configured callback secret for \(url ?? "this URL").")
+            return rejected(.didww, .error(status: 400, code: DIDWWSignatureFailure.invalidSignature.code,
+                          message: "X-DIDWW-Signature is missing or matches no configured callback secret for \(url ?? "this URL")."))
         }
         let now = StripeSignatureVerifier.currentUnixTime()
         let number = QueryParameters(request.query).first("number")
@@ -35,48 +36,54 @@ struct DIDWWWebhookEndpoints: Sendable {
         do {
             translation = try callbacks.translate(pairs: pairs, numberID: number, receivedAt: now)
         } catch {
-            return error.response
+            return rejected(.didww, error.response)
         }
-        return await ingest(translation)
+        return await ingest(translation, source: .didww, receivedAt: receivedAt)
     }
 
     /// `GET`, `POST` or `PUT /api/webhooks/didww/sms`: one inbound SMS.
     func sms(_ request: HTTPRequest) async -> HTTPResponse {
-        guard authorized(request) else { return RequestToken.unauthorized() }
+        let receivedAt = Metrics.now()
+        guard authorized(request) else { return rejected(.sms, RequestToken.unauthorized()) }
         let event: IncomingEvent
         do {
             event = try smsTranslator.translate(body: request.body, contentType: request.headers["Content-Type"],
                                                 query: request.query, receivedAt: StripeSignatureVerifier.currentUnixTime())
         } catch {
-            return error.response
+            return rejected(.sms, error.response)
         }
-        return await ingest(.event(event))
+        return await ingest(.event(event), source: .sms, receivedAt: receivedAt)
     }
 
     /// `POST /api/webhooks/didww/cdr`: a gzip batch of CDRs, journaled as one durable write.
     func cdrBatch(_ request: HTTPRequest) async -> HTTPResponse {
-        guard authorized(request) else { return RequestToken.unauthorized() }
+        let receivedAt = Metrics.now()
+        guard authorized(request) else { return rejected(.cdr, RequestToken.unauthorized()) }
         let body: [UInt8]
         do {
             body = try GzipBody.decodedBody(of: request, maxDecompressedBytes: context.settings.maxDecompressedBytes)
         } catch {
-            return error.response
+            return rejected(.cdr, error.response)
         }
         let batch: DIDWWCDRBatch
         do {
             batch = try cdrTranslator.translate(body)
         } catch {
-            return error.response
+            return rejected(.cdr, error.response)
         }
         var duplicates = 0
         if !batch.events.isEmpty {
-            guard let engine = context.engine else { return context.unavailable() }
+            guard let engine = context.engine else { return unavailable(.cdr, context.unavailable(), count: batch.events.count) }
             do {
-                duplicates = try await engine.ingest(batch.events).reduce(0) { $0 + ($1 == .duplicate ? 1 : 0) }
+                let outcomes = try await engine.ingest(batch.events)
+                duplicates = outcomes.reduce(0) { $0 + ($1 == .duplicate ? 1 : 0) }
+                for outcome in outcomes { context.metrics.webhook(source: .cdr, ingested: outcome, receivedAt: receivedAt) }
             } catch {
-                return failure(error)
+                return unavailable(.cdr, failure(error), count: batch.events.count)
             }
         }
+        if batch.ignored > 0 { context.metrics.webhook(source: .cdr, outcome: .ignored, receivedAt: nil, count: batch.ignored) }
+        if !batch.unreadable.isEmpty { context.metrics.webhook(source: .cdr, outcome: .rejected, receivedAt: nil, count: batch.unreadable.count) }
         for unreadable in batch.unreadable { Self.log(unreadable) }
         var json = "{\"received\": \(batch.records), \"duplicates\": \(duplicates)"
         if !batch.unreadable.isEmpty { json += ", \"unreadable\": \(batch.unreadable.count)" }
@@ -85,14 +92,15 @@ struct DIDWWWebhookEndpoints: Sendable {
 
     /// `POST /api/webhooks/voice`: the voice platform's voicemail.
     func voice(_ request: HTTPRequest) async -> HTTPResponse {
-        guard authorized(request) else { return RequestToken.unauthorized() }
+        let receivedAt = Metrics.now()
+        guard authorized(request) else { return rejected(.voice, RequestToken.unauthorized()) }
         let translation: DIDWWTranslation
         do {
             translation = try voiceTranslator.translate(request.body, receivedAt: StripeSignatureVerifier.currentUnixTime())
         } catch {
-            return error.response
+            return rejected(.voice, error.response)
         }
-        return await ingest(translation)
+        return await ingest(translation, source: .voice, receivedAt: receivedAt)
     }
 
     // MARK: - Shared steps
@@ -103,15 +111,31 @@ struct DIDWWWebhookEndpoints: Sendable {
     }
 
     /// Journals one event (or acknowledges an ignored input) and answers once it is durable.
-    func ingest(_ translation: DIDWWTranslation) async -> HTTPResponse {
-        guard case .event(let event) = translation else { return .json(status: 200, "{\"received\": true}") }
-        guard let engine = context.engine else { return context.unavailable() }
+    func ingest(_ translation: DIDWWTranslation, source: Metrics.WebhookSource, receivedAt: UInt64) async -> HTTPResponse {
+        guard case .event(let event) = translation else {
+            context.metrics.webhook(source: source, outcome: .ignored, receivedAt: nil)
+            return .json(status: 200, "{\"received\": true}")
+        }
+        guard let engine = context.engine else { return unavailable(source, context.unavailable()) }
         do {
             let outcome = try await engine.ingest(event)
+            context.metrics.webhook(source: source, ingested: outcome, receivedAt: receivedAt)
             return .json(status: 200, outcome == .duplicate ? "{\"received\": true, \"duplicate\": true}" : "{\"received\": true}")
         } catch {
-            return failure(error)
+            return unavailable(source, failure(error))
         }
+    }
+
+    /// Counts a refused request (bad token, signature or body) and passes its response through.
+    func rejected(_ source: Metrics.WebhookSource, _ response: HTTPResponse) -> HTTPResponse {
+        context.metrics.webhook(source: source, outcome: .rejected, receivedAt: nil)
+        return response
+    }
+
+    /// Counts a request that could not be stored: 503 (unavailable) or 413 (one event too large: rejected).
+    func unavailable(_ source: Metrics.WebhookSource, _ response: HTTPResponse, count: Int = 1) -> HTTPResponse {
+        context.metrics.webhook(source: source, outcome: response.status == 503 ? .unavailable : .rejected, receivedAt: nil, count: count)
+        return response
     }
 
     func failure(_ error: any Error) -> HTTPResponse {
