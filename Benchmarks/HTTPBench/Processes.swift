@@ -10,7 +10,7 @@ struct Nginx {
 
     static func start(directory: String) -> Nginx? {
         guard let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("http-bench: nginx is not installed (Benchmarks/http-bench.sh installs it)")
+            report("http-bench: nginx is not installed (Benchmarks/http-bench.sh installs it)")
             return nil
         }
         let port = freePort()
@@ -34,8 +34,8 @@ struct Nginx {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["-p", directory, "-c", directory + "/nginx.conf", "-g", "daemon off;"]
-        do { try process.run() } catch { print("http-bench: cannot start nginx: \(error)"); return nil }
-        guard waitForPort(port) else { print("http-bench: nginx did not listen"); process.terminate(); return nil }
+        do { try process.run() } catch { report("http-bench: cannot start nginx: \(error)"); return nil }
+        guard waitForPort(port) else { report("http-bench: nginx did not listen"); process.terminate(); return nil }
         return Nginx(process: process, port: port)
     }
 
@@ -54,19 +54,19 @@ struct NumNinjaServer {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("numninja").path
     }
 
-    static func start(dataDirectory: String, secret: String) -> NumNinjaServer? {
+    static func start(dataDirectory: String, secret: String, fsync: String) -> NumNinjaServer? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"]
         var environment = ProcessInfo.processInfo.environment
-        environment["NUMNINJA_FSYNC"] = "always"
+        environment["NUMNINJA_FSYNC"] = fsync
         environment["NUMNINJA_STRIPE_WEBHOOK_SECRETS"] = secret
         environment["NUMNINJA_STRIPE_TOLERANCE_SECONDS"] = "0"
         process.environment = environment
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { print("http-bench: cannot start \(binary): \(error)"); return nil }
+        do { try process.run() } catch { report("http-bench: cannot start \(binary): \(error)"); return nil }
         var text = ""
         while !text.contains("\"event\":\"ready\"") {
             let chunk = stdout.fileHandleForReading.availableData
@@ -76,7 +76,7 @@ struct NumNinjaServer {
         guard let line = text.split(separator: "\n").first(where: { $0.contains("\"listening\"") }),
               let range = line.range(of: "\"address\":\"127.0.0.1:"),
               let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
-            print("http-bench: numninja did not start: \(text)")
+            report("http-bench: numninja did not start: \(text)")
             process.terminate()
             return nil
         }

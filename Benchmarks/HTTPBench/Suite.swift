@@ -16,11 +16,11 @@ struct Suite {
         defer { if !options.keep { try? FileManager.default.removeItem(atPath: scratch) } }
         guard let nginx = Nginx.start(directory: scratch + "/nginx") else { return 1 }
         defer { nginx.stop() }
-        guard let server = NumNinjaServer.start(dataDirectory: scratch + "/state", secret: secret) else { return 1 }
+        guard let server = NumNinjaServer.start(dataDirectory: scratch + "/state", secret: secret, fsync: options.fsync) else { return 1 }
         var serverStopped = false
         defer { if !serverStopped { server.forceKill() } }
-        print("http-bench: \(options.runs) run(s) of \(options.seconds) s, \(options.connections) keep-alive connections, "
-              + "\(options.threads) client threads, \(options.numbers) numbers; nginx on :\(nginx.port), numninja on :\(server.port) (NUMNINJA_FSYNC=always)")
+        report("http-bench: \(options.runs) run(s) of \(options.seconds) s, \(options.connections) keep-alive connections, "
+              + "\(options.threads) client threads, \(options.numbers) numbers; nginx on :\(nginx.port), numninja on :\(server.port) (NUMNINJA_FSYNC=\(options.fsync))")
 
         // Pools sized for the longest run at a generous rate; events never repeat across runs.
         let poolSize = options.quick ? 20_000 : Int(options.seconds * 60_000)
@@ -40,25 +40,25 @@ struct Suite {
         let warmServer = measure(label: "warm-up numninja", host: "127.0.0.1", port: server.port, pool: pool(), options: shortened(),
                                  connections: options.connections, ratePerSecond: nil)
         record(warmServer)
-        print("mean request size \(warm.meanBodyBytes) bytes (headers + body)")
+        report("mean request size \(warm.meanBodyBytes) bytes (headers + body)")
 
         var nginxRates: [Double] = []
         var serverRates: [Double] = []
         for run in 1...options.runs {
             let reference = measure(label: "run \(run) nginx return 200", host: "127.0.0.1", port: nginx.port, pool: pool(), options: options,
                                     connections: options.connections, ratePerSecond: nil)
-            print(reference.summary)
+            report(reference.summary)
             nginxRates.append(reference.throughput)
             let measured = measure(label: "run \(run) numninja stripe webhook", host: "127.0.0.1", port: server.port, pool: pool(), options: options,
                                    connections: options.connections, ratePerSecond: nil)
-            print(measured.summary)
+            report(measured.summary)
             serverRates.append(measured.throughput)
             record(measured)
             errors += measured.errors
         }
         let nginxMax = median(nginxRates)
         let serverMax = median(serverRates)
-        print(String(format: "max (closed loop, medians): numninja %.0f events/s, nginx %.0f req/s, ratio %.2f (target >= 0.6)",
+        report(String(format: "max (closed loop, medians): numninja %.0f events/s, nginx %.0f req/s, ratio %.2f (target >= 0.6)",
                      serverMax, nginxMax, serverMax / nginxMax))
 
         for fraction in [0.25, 0.5, 0.75] {
@@ -67,25 +67,25 @@ struct Suite {
                 let rate = serverMax * fraction
                 let measured = measure(label: "run \(run) open loop \(Int(fraction * 100))% (\(Int(rate))/s)", host: "127.0.0.1", port: server.port,
                                        pool: pool(), options: options, connections: options.connections, ratePerSecond: rate)
-                print(measured.summary)
+                report(measured.summary)
                 record(measured)
                 errors += measured.errors
                 p50.append(measured.percentileMillis(0.5))
                 p99.append(measured.percentileMillis(0.99))
                 p999.append(measured.percentileMillis(0.999))
             }
-            print(String(format: "open loop at %d%% of max (medians): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%@", Int(fraction * 100),
+            report(String(format: "open loop at %d%% of max (medians): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms%@", Int(fraction * 100),
                          median(p50), median(p99), median(p999), fraction == 0.5 ? " (target p99 < 10 ms)" : ""))
         }
 
         // Every 2xx must be a journaled event: stop the server and read its journal back.
         serverStopped = true
         guard server.stop() == 0, let journaled = NumNinjaServer.journaledEventIDs(dataDirectory: scratch + "/state") else {
-            print("FAILED: the server did not stop cleanly or its journal cannot be read")
+            report("FAILED: the server did not stop cleanly or its journal cannot be read")
             return 1
         }
         let missing = acknowledged.filter { !journaled.contains($0) }
-        print("durability: \(acknowledged.count) events acknowledged with 2xx, \(journaled.count) events in the journal "
+        report("durability: \(acknowledged.count) events acknowledged with 2xx, \(journaled.count) events in the journal "
               + "(requests cut off at a deadline may be journaled without their answer); acknowledged but missing: \(missing.count)"
               + (missing.isEmpty ? "" : " (first: \(missing[0]))") + "; errors \(errors)")
         return missing.isEmpty && errors == 0 ? 0 : 1

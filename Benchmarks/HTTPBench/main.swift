@@ -17,6 +17,8 @@ struct Options {
     var numbers = 100_000
     var quick = false
     var keep = false
+    /// `never` only to see what durability costs; the reported figures use `always`.
+    var fsync = "always"
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
@@ -29,6 +31,7 @@ struct Options {
             case "--numbers": numbers = Int(iterator.next() ?? "") ?? numbers
             case "--quick": quick = true
             case "--keep": keep = true
+            case "--fsync": fsync = iterator.next() ?? fsync
             default:
                 FileHandle.standardError.write(Data("http-bench: unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -96,14 +99,28 @@ func measure(label: String, host: String, port: Int, pool: RequestPool, options:
     return merged
 }
 
+/// Prints one line and flushes it, so progress shows also when standard output is a pipe.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
 }
 
 let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "load", let port = arguments.dropFirst().first.flatMap({ Int($0) }) {
+    // Load only, against a server started by hand (for profiling): `http-bench load PORT [options]`.
+    let options = Options(arguments.dropFirst(2))
+    let pool = RequestPool(count: Int(options.seconds * 60_000), numbers: options.numbers, secret: "whsec_http_bench_secret",
+                           host: "127.0.0.1", tag: "l\(getpid())", seed: 1)
+    report(measure(label: "load", host: "127.0.0.1", port: port, pool: pool, options: options, connections: options.connections,
+                   ratePerSecond: nil).summary)
+    exit(0)
+}
 guard arguments.first == "suite" else {
-    print("usage: http-bench suite [--runs N] [--seconds S] [--connections C] [--threads T] [--numbers N] [--quick] [--keep]")
+    report("usage: http-bench suite [--runs N] [--seconds S] [--connections C] [--threads T] [--numbers N] [--quick] [--keep]")
     exit(2)
 }
 let options = Options(arguments.dropFirst())

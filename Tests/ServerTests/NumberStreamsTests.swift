@@ -196,7 +196,12 @@ final class LiveService: Sendable {
         logger.warn("kept", [("n", .int(3)), ("quote", .string("a\"b\n"))])
         #expect(log.lines.count == 1)
         #expect(log.lines[0].hasSuffix("\"level\":\"warn\",\"msg\":\"kept\",\"n\":3,\"quote\":\"a\\\"b\\n\"}"))
-        #expect(Logger.iso8601(timespec(tv_sec: 1_767_225_600, tv_nsec: 7_000_000)) == "2026-01-01T00:00:00.007Z")
+        var stamp: [UInt8] = []
+        Logger.appendTimestamp(timespec(tv_sec: 1_767_225_600, tv_nsec: 7_000_000), to: &stamp)
+        #expect(String(decoding: stamp, as: UTF8.self) == "2026-01-01T00:00:00.007Z")
+        var control: [UInt8] = []
+        Logger.appendQuoted("tab\there \u{1} é", to: &control)
+        #expect(String(decoding: control, as: UTF8.self) == "\"tab\\there \\u0001 é\"")
     }
 }
 

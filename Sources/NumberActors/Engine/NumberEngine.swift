@@ -87,6 +87,20 @@ public final class NumberEngine: Sendable {
         }
     }
 
+    /// The same without `async`: `completion` runs once the batch is durable (on the journal's writer thread,
+    /// or at once for a refusal), for callers on threads of their own such as an HTTP event loop. It must be
+    /// short and must not block.
+    public func ingest(_ events: [IncomingEvent], completion: @escaping @Sendable (Result<[IngestOutcome], EngineError>) -> Void) {
+        if events.isEmpty { return completion(.success([])) }
+        do {
+            try submit(events, completion: completion)
+        } catch let error as EngineError {
+            completion(.failure(error))
+        } catch {
+            completion(.failure(.unavailable("\(error)")))
+        }
+    }
+
     /// Gives a parked event to a number (journaled with the operator's name).
     public func assignParked(_ id: UInt64, to number: String, operatorName: String) async throws -> UInt64 {
         try await journalOperatorAction { live in

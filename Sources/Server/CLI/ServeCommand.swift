@@ -49,7 +49,14 @@ enum ServeCommand {
         let context = ServiceContext(settings: settings, secrets: secrets)
         let routes = Routes(context: context)
         let log = RequestLog(logger: context.logger, metrics: context.metrics)
-        let server = try HTTPServer(configuration: serverConfiguration(settings)) { request in
+        let immediate: HTTPServer.ImmediateHandler = { request, responder in
+            guard request.path == "/api/webhooks/stripe" else { return false }
+            log.respond(to: request, responder: responder) { request, done in
+                if !routes.respondImmediately(to: request, done: done) { Task { done(await routes.respond(to: request)) } }
+            }
+            return true
+        }
+        let server = try HTTPServer(configuration: serverConfiguration(settings), immediate: immediate) { request in
             await log.respond(to: request) { await routes.respond(to: $0) }
         }
         context.boundPort(server.port)
@@ -84,6 +91,7 @@ enum ServeCommand {
         await server.waitUntilStopped()
         signals.cancel()
         engine.close()
+        context.logger.flush()
         Output.standardOutput.line("{\"event\":\"stopped\"}")
         Output.standardOutput.flush()
         return 0

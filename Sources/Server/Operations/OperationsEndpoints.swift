@@ -8,7 +8,7 @@ struct OperationsEndpoints: Sendable {
         case "/healthz":
             return .json(status: 200, "{\"status\": \"ok\"}")
         case "/readyz":
-            guard context.engine != nil else { return context.unavailable() }
+            guard context.healthyEngine != nil else { return context.unavailable() }
             return .json(status: 200, "{\"ready\": true}")
         default:
             return await metrics()

@@ -9,7 +9,22 @@ struct RequestLog: Sendable {
     func respond(to request: HTTPRequest, _ next: (HTTPRequest) async -> HTTPResponse) async -> HTTPResponse {
         let started = Metrics.now()
         let requestID = Self.requestID(request)
-        var response = await next(request)
+        return finish(request, requestID: requestID, started: started, response: await next(request))
+    }
+
+    /// The same around a request answered through a callback (`ImmediateHandler`).
+    func respond(to request: HTTPRequest, responder: HTTPResponder,
+                 _ next: (HTTPRequest, @escaping @Sendable (HTTPResponse) -> Void) -> Void) {
+        let started = Metrics.now()
+        let requestID = Self.requestID(request)
+        next(request) { response in
+            responder.respond(finish(request, requestID: requestID, started: started, response: response))
+        }
+    }
+
+    /// Adds the request id to the answer, counts its status and writes the access-log line.
+    func finish(_ request: HTTPRequest, requestID: String, started: UInt64, response: HTTPResponse) -> HTTPResponse {
+        var response = response
         response.headers.append(HTTPField(name: "X-Request-Id", value: requestID))
         metrics.httpRequest(status: response.status)
         if logger.isEnabled(.info) {

@@ -61,6 +61,14 @@ struct Routes: Sendable {
         return segments.count == 2 && !segments[0].isEmpty && segments[1] == "stream"
     }
 
+    /// The hot path, taken on the event-loop thread without a task: the Stripe webhook (its work is synchronous
+    /// up to the journal's completion). Everything else returns false and goes through `respond(to:)`.
+    func respondImmediately(to request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) -> Bool {
+        guard request.path == "/api/webhooks/stripe", request.method == "POST" else { return false }
+        context.stripe.respond(to: request, context: context, done: done)
+        return true
+    }
+
     static func notFound() -> HTTPResponse {
         .error(status: 404, code: "not_found", message: "No such endpoint.")
     }

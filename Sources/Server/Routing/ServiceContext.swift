@@ -56,7 +56,15 @@ final class ServiceContext: Sendable {
 
     /// The engine when it accepts work: recovered, not shutting down, journal not failed.
     var engine: NumberEngine? {
-        guard case .ready(let engine) = phase.withLock({ $0 }), engine.failure == nil else { return nil }
+        // No `failure` check here: it takes the engine's lock on every request, and an engine whose journal
+        // failed refuses `ingest` itself (EngineError.unavailable → 503).
+        guard case .ready(let engine) = phase.withLock({ $0 }) else { return nil }
+        return engine
+    }
+
+    /// The engine when it is also healthy (its journal has not failed): for `/readyz`.
+    var healthyEngine: NumberEngine? {
+        guard let engine, engine.failure == nil else { return nil }
         return engine
     }
 

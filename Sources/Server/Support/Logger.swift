@@ -37,13 +37,16 @@ struct Logger: Sendable {
     let level: Level
     let handler: any LogHandler
 
-    init(level: Level = .info, handler: any LogHandler = StandardErrorLog()) {
+    init(level: Level = .info, handler: any LogHandler = BufferedStandardErrorLog.shared) {
         self.level = level
         self.handler = handler
     }
 
     /// Discards everything.
     static let disabled = Logger(level: .off, handler: MemoryLog())
+
+    /// Waits until every line logged so far has been written (before the process exits).
+    func flush() { handler.flush() }
 
     func isEnabled(_ candidate: Level) -> Bool { candidate >= level && candidate != .off }
 
@@ -68,18 +71,74 @@ struct Logger: Sendable {
         handler.write(Self.line(level: level, message: message(), fields: fields(), time: Self.wallClock()))
     }
 
+    /// Built as bytes (one line per request is on the serving path: no intermediate strings).
     static func line(level: Level, message: String, fields: [(String, Value)], time: timespec) -> String {
-        var line = "{\"ts\":\"" + Self.iso8601(time) + "\",\"level\":\"" + level.name + "\",\"msg\":" + JSONText.quote(message)
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + fields.count * 24)
+        out += #"{"ts":""#.utf8
+        appendTimestamp(time, to: &out)
+        out += #"","level":""#.utf8
+        out += level.name.utf8
+        out += #"","msg":"#.utf8
+        appendQuoted(message, to: &out)
         for (name, value) in fields {
-            line += "," + JSONText.quote(name) + ":"
+            out.append(UInt8(ascii: ","))
+            appendQuoted(name, to: &out)
+            out.append(UInt8(ascii: ":"))
             switch value {
-            case .string(let text): line += JSONText.quote(text)
-            case .int(let number): line += String(number)
-            case .double(let number): line += number.isFinite ? String(number) : "null"
-            case .bool(let flag): line += flag ? "true" : "false"
+            case .string(let text): appendQuoted(text, to: &out)
+            case .int(let number): out += String(number).utf8
+            case .double(let number): out += (number.isFinite ? String(number) : "null").utf8
+            case .bool(let flag): out += (flag ? "true" : "false").utf8
             }
         }
-        return line + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped; other bytes (UTF-8) as they are.
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += #"\""#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            case UInt8(ascii: "\n"): out += #"\n"#.utf8
+            case UInt8(ascii: "\r"): out += #"\r"#.utf8
+            case UInt8(ascii: "\t"): out += #"\t"#.utf8
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += #"\u00"#.utf8
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `2026-12-03T15:20:00.123Z` (UTC, milliseconds) as bytes.
+    static func appendTimestamp(_ time: timespec, to out: inout [UInt8]) {
+        var seconds = time_t(time.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); out.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2); out.append(UInt8(ascii: "."))
+        digits(Int(time.tv_nsec / 1_000_000), 3); out.append(UInt8(ascii: "Z"))
     }
 
     static func wallClock() -> timespec {
@@ -88,23 +147,17 @@ struct Logger: Sendable {
         return time
     }
 
-    /// `2026-12-03T15:20:00.123Z` (UTC, milliseconds).
-    static func iso8601(_ time: timespec) -> String {
-        var seconds = time_t(time.tv_sec)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(time.tv_nsec / 1_000_000), 3))Z"
-    }
 }
 
 /// Where log lines go. `write` gets one complete line without its newline and may be called from any thread.
 protocol LogHandler: Sendable {
     func write(_ line: String)
+    /// Returns once every line written so far is out (called before the process exits).
+    func flush()
+}
+
+extension LogHandler {
+    func flush() {}
 }
 
 /// One `write(2)` per line on standard error, so lines from several threads never interleave.

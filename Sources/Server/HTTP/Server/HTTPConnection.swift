@@ -232,16 +232,10 @@ final class HTTPConnection {
         requestsStarted += 1
         inFlightKeepAlive = request.keepAlive
         inFlightVersion = request.version
-        let inbox = worker.loop.inbox
+        let responder = HTTPResponder(inbox: worker.loop.inbox, connection: id)
+        if let immediate = worker.shared.immediate, immediate(request, responder) { return }
         let handler = worker.shared.handler
-        let id = self.id
-        Task {
-            let response = await handler(request)
-            if !inbox.post(.response(connection: id, response)) {
-                // The loop has exited (shutdown): nobody waits for it, and a stream must learn it is over.
-                response.stream?.connectionClosed(.serverShutdown)
-            }
-        }
+        Task { responder.respond(await handler(request)) }
     }
 
     private func drain() {

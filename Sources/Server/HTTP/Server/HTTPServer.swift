@@ -11,6 +11,10 @@ import Synchronization
 /// Call `shutdown()` before dropping the server; until then its threads keep running.
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    /// Runs on the event-loop thread before `Handler`: returns true when it took the request, and then calls
+    /// the responder exactly once, from any thread. For hot endpoints whose work is synchronous up to a
+    /// completion callback: they skip the task and its two thread hand-offs. It must never block.
+    public typealias ImmediateHandler = @Sendable (HTTPRequest, HTTPResponder) -> Bool
 
     public let configuration: HTTPServerConfiguration
     /// The port actually bound (the ephemeral one when the configuration asked for port 0).
@@ -19,7 +23,7 @@ public final class HTTPServer: Sendable {
     private let shared: HTTPServerShared
 
     /// Binds, listens and starts the event-loop threads; serving begins before this returns.
-    public init(configuration: HTTPServerConfiguration, handler: @escaping Handler) throws {
+    public init(configuration: HTTPServerConfiguration, immediate: ImmediateHandler? = nil, handler: @escaping Handler) throws {
         signal(SIGPIPE, SIG_IGN)  // writes use MSG_NOSIGNAL too; this covers anything else in the process
         self.configuration = configuration
         let listener = try Socket.makeListener(host: configuration.host, port: configuration.port,
@@ -34,7 +38,7 @@ public final class HTTPServer: Sendable {
             throw error
         }
         self.loops = loops
-        let shared = HTTPServerShared(configuration: configuration, handler: handler, loopCount: loops.count)
+        let shared = HTTPServerShared(configuration: configuration, immediate: immediate, handler: handler, loopCount: loops.count)
         self.shared = shared
         for loop in loops {
             let listenerFD: Int32? = loop.index == 0 ? listener.fd : nil
@@ -87,6 +91,7 @@ final class HTTPServerShared: Sendable {
 
     let configuration: HTTPServerConfiguration
     let handler: HTTPServer.Handler
+    let immediate: HTTPServer.ImmediateHandler?
     let openConnections = Atomic<Int>(0)
     let headerTimeout: UInt64
     let idleTimeout: UInt64
@@ -94,8 +99,10 @@ final class HTTPServerShared: Sendable {
     let acceptBackoff: UInt64
     private let lifecycle: Mutex<Lifecycle>
 
-    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPServer.Handler, loopCount: Int) {
+    init(configuration: HTTPServerConfiguration, immediate: HTTPServer.ImmediateHandler?, handler: @escaping HTTPServer.Handler,
+         loopCount: Int) {
         self.configuration = configuration
+        self.immediate = immediate
         self.handler = handler
         headerTimeout = MonotonicClock.nanoseconds(configuration.headerTimeout)
         idleTimeout = MonotonicClock.nanoseconds(configuration.idleTimeout)
@@ -129,5 +136,18 @@ final class HTTPServerShared: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Delivers the answer to a request an `ImmediateHandler` took: posts it to the connection's event loop.
+public struct HTTPResponder: Sendable {
+    let inbox: EventLoopInbox
+    let connection: UInt64
+
+    public func respond(_ response: HTTPResponse) {
+        if !inbox.post(.response(connection: connection, response)) {
+            // The loop has exited (shutdown): nobody waits for it, and a stream must learn it is over.
+            response.stream?.connectionClosed(.serverShutdown)
+        }
     }
 }
