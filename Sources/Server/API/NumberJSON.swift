@@ -18,7 +18,7 @@ enum NumberJSON {
         var didww = JSONObject()
         didww.set("sku_id", state.didwwSKU)
         didww.set("order_id", state.didwwOrderID)
-        didww.set("did_id", state.didwwDIDID)
+        didww.set("did_id", state.didwwDIDID.flatMap { $0.isEmpty ? nil : $0 })  // an order callback carries no DID id
         json.setRaw("didww", didww.string)
         json.setRaw("usage", usage(state))
         json.setRaw("plan", plan(state.plan))
