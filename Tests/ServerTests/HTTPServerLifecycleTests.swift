@@ -30,6 +30,28 @@ struct HTTPServerLifecycleTests {
         #expect(server.openConnectionCount == 0)
     }
 
+    @Test func aSlowClientIsCutOffWhileOthersAreServed() async throws {
+        let server = try HTTPServer(configuration: testConfiguration { $0.headerTimeout = .seconds(2) }, handler: echoHandler)
+        let port = server.port
+        try await onThread {
+            let slow = try RawClient(port: port)
+            try slow.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-")  // never finishes its headers
+            let start = ContinuousClock.now
+            // Meanwhile other clients get their answers at once, many times over.
+            for index in 0..<20 {
+                let other = try RawClient(port: port)
+                try other.send(get("/fast\(index)", close: true))
+                let response = try other.readResponse()
+                #expect(response.status == 200 && response.body == "GET /fast\(index) body=0")
+            }
+            #expect(ContinuousClock.now - start < .seconds(2), "others waited for the slow client")
+            let cut = try slow.readResponse()
+            #expect(cut.status == 408)
+            #expect(try slow.readEndOfFile())
+        }
+        await server.shutdown()
+    }
+
     @Test func tricklingBytesDoesNotExtendTheHeaderDeadline() async throws {
         let server = try HTTPServer(configuration: testConfiguration { $0.headerTimeout = Self.short }, handler: echoHandler)
         let port = server.port

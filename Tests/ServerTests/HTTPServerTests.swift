@@ -18,6 +18,17 @@ struct HTTPServerTests {
         await server.shutdown()
     }
 
+    @Test func curlChunkedUploadArrivesWhole() async throws {
+        let server = try HTTPServer(configuration: testConfiguration(), handler: echoHandler)
+        let payload = (0..<50_000).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        let result = try await curl(["-H", "Transfer-Encoding: chunked", "--data-binary", "@-", "http://127.0.0.1:\(server.port)/echo"],
+                                    input: payload)
+        #expect(result.exitCode == 0)
+        let intact = result.output == String(decoding: payload, as: UTF8.self)
+        #expect(intact, "got \(result.output.utf8.count) bytes back")
+        await server.shutdown()
+    }
+
     @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
         let server = try HTTPServer(configuration: testConfiguration(), handler: echoHandler)
         let port = server.port
