@@ -255,6 +255,17 @@ public final class NumberEngine: Sendable {
         return first
     }
 
+    /// Drains these actors' mailboxes from at most two tasks (the machine's cores are few; more tasks only add
+    /// wake-ups). Small batches use one.
+    static func drain(_ actors: [NumberActor]) {
+        if actors.isEmpty { return }
+        let groups = actors.count < 16 ? 1 : 2
+        for group in 0..<groups {
+            let share = stride(from: group, to: actors.count, by: groups).map { actors[$0] }
+            Task { for actor in share { await actor.drainMailbox() } }
+        }
+    }
+
     /// Runs on the journal writer thread, in sequence order, once `records` are durable (or failed).
     private func completed(_ result: Result<UInt64, StorageError>, records: [EngineRecord], timeNanos: Int64) {
         switch result {
@@ -275,7 +286,9 @@ public final class NumberEngine: Sendable {
                 live.dispatched = first + UInt64(records.count) - 1
                 return live.takeWaiters(upTo: live.dispatched)
             }
-            for actor in schedule { Task { await actor.drainMailbox() } }
+            // A few tasks per batch, each visiting its share of the actors, rather than one task per event: a task
+            // costs a wake-up of the concurrency pool, and order per number is the mailbox's, not the task's.
+            Self.drain(schedule)
             for waiter in ready { waiter.resume(.success(())) }
         case .failure(let error):
             let all: [Waiter] = live.withLock { live in
