@@ -6,7 +6,7 @@ DATA_DIR ?= data/state
 
 # Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing,
 # and the Python packages the tests run: the pinned SDKs (`stripe`, `didww`) for the signature parity tests,
-# `prometheus-client` for the metrics format test.
+# `prometheus-client` for the metrics format test, `standardwebhooks` for the customer webhook signature test.
 deps:
 	@./scripts/install-deps.sh
 

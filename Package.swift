@@ -9,7 +9,8 @@ let package = Package(
     targets: [
         // System libraries (Debian: liblz4-dev, libssl-dev, zlib1g-dev).
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libcrypto (HMAC) and libssl (TLS to providers); both ship in libssl-dev.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Small C wrappers for what Glibc does not export to Swift, and hardware CRC32C.
         .target(name: "CSystemShim"),

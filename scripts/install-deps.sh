@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs, and the tests' Python packages (pinned `stripe` and `didww` SDKs,
-# `prometheus-client`), if any is missing. Needs root (or sudo) only when installing.
+# `prometheus-client`, `standardwebhooks`), if any is missing. Needs root (or sudo) only when installing.
 set -euo pipefail
 packages=(liblz4-dev libssl-dev zlib1g-dev pkg-config lz4 curl)
 missing=()
@@ -30,4 +30,11 @@ if ! python3 -c "import prometheus_client" 2>/dev/null; then
   echo "installing: prometheus-client (PyPI)" >&2
   python3 -m pip install --quiet prometheus-client || python3 -m pip install --quiet --break-system-packages prometheus-client \
     || echo "warning: could not install the prometheus-client package; the metrics format test will fail" >&2
+fi
+# The customer webhook signature test (Tests/ServerTests/OutboundWebhookAndSMTPTests.swift) verifies with the official
+# Standard Webhooks package.
+if ! python3 -c "import standardwebhooks" 2>/dev/null; then
+  echo "installing: standardwebhooks (PyPI)" >&2
+  python3 -m pip install --quiet standardwebhooks || python3 -m pip install --quiet --break-system-packages standardwebhooks \
+    || echo "warning: could not install the standardwebhooks package; the customer webhook signature test will fail" >&2
 fi
