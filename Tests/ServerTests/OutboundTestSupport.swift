@@ -87,23 +87,33 @@ final class TLSTestServer: Sendable {
     let port: Int
     let input: UnsafeProcess.Handle
 
+    /// Retries on another port when s_server does not come up (the port was taken meanwhile, or a loaded
+    /// machine was slow to start it).
     init(certificates: TestCertificates) async throws {
-        let port = Int.random(in: 20_000...60_000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificates.certificateFile,
-                             "-key", certificates.keyFile, "-www", "-quiet"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        // s_server stops at end of its standard input: give it a pipe that stays open while it runs.
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        self.input = UnsafeProcess.Handle(input)
-        self.process = UnsafeProcess(process)
-        self.port = port
-        let ready = await eventually(timeout: .seconds(10)) { (try? RawClient(port: port, receiveTimeout: 1)).map { $0.close(); return true } ?? false }
-        guard ready else { stop(); throw ClientError("openssl s_server did not start") }
+        for _ in 0..<3 {
+            let port = Int.random(in: 20_000...60_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificates.certificateFile,
+                                 "-key", certificates.keyFile, "-www", "-quiet"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            // s_server stops at end of its standard input: give it a pipe that stays open while it runs.
+            let input = Pipe()
+            process.standardInput = input
+            try process.run()
+            let ready = await eventually(timeout: .seconds(15)) {
+                process.isRunning && (try? RawClient(port: port, receiveTimeout: 1)).map { $0.close(); return true } ?? false
+            }
+            if ready {
+                self.input = UnsafeProcess.Handle(input)
+                self.process = UnsafeProcess(process)
+                self.port = port
+                return
+            }
+            kill(process.processIdentifier, SIGKILL)
+        }
+        throw ClientError("openssl s_server did not start")
     }
 
     /// SIGKILL: s_server ignores SIGTERM. The child is reaped by Foundation's process monitor.
