@@ -18,7 +18,8 @@ struct RequestLog: Sendable {
         let started = Metrics.now()
         let requestID = Self.requestID(request)
         next(request) { response in
-            responder.respond(finish(request, requestID: requestID, started: started, response: response))
+            // Often called on the journal's writer thread: the access line is built on the event loop instead.
+            responder.respond { finish(request, requestID: requestID, started: started, response: response) }
         }
     }
 

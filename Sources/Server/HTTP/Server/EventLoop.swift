@@ -10,6 +10,9 @@ enum EventLoopMessage: Sendable {
     case adopt(fd: Int32)
     /// A handler finished; `connection` is the registration id the request came from.
     case response(connection: UInt64, HTTPResponse)
+    /// The same, with the last step of building the response left to the loop's thread (so a thread that only
+    /// learns the outcome, such as the journal's writer, does not also format it).
+    case deferredResponse(connection: UInt64, @Sendable () -> HTTPResponse)
     /// A stream response of that connection has bytes (or its end, or its overflow) to deliver.
     case streamReady(connection: UInt64)
     /// Stop accepting, close idle connections, let in-flight requests finish until `graceDeadline` (monotonic ns).

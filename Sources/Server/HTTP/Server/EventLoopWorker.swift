@@ -110,6 +110,13 @@ final class EventLoopWorker {
                 // Gone: the connection closed while its request was handled.
                 response.stream?.connectionClosed(.clientGone)
             }
+        case .deferredResponse(let id, let make):
+            let response = make()
+            if let connection = connections[id] {
+                connection.respond(response)
+            } else {
+                response.stream?.connectionClosed(.clientGone)
+            }
         case .streamReady(let id):
             connections[id]?.pullStream()
         case .shutdown(let deadline):
@@ -241,6 +248,8 @@ final class EventLoopWorker {
                 shared.openConnections.subtract(1, ordering: .relaxed)
             case .response(_, let response):
                 response.stream?.connectionClosed(.serverShutdown)
+            case .deferredResponse(_, let make):
+                make().stream?.connectionClosed(.serverShutdown)
             case .streamReady, .shutdown:
                 break
             }

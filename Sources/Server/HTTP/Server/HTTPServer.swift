@@ -150,4 +150,11 @@ public struct HTTPResponder: Sendable {
             response.stream?.connectionClosed(.serverShutdown)
         }
     }
+
+    /// The answer built by `make` on the event loop's thread: the caller's thread only posts.
+    public func respond(building make: @escaping @Sendable () -> HTTPResponse) {
+        if !inbox.post(.deferredResponse(connection: connection, make)) {
+            make().stream?.connectionClosed(.serverShutdown)
+        }
+    }
 }
