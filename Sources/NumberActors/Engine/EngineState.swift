@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Bounds and windows of the engine's state.
 public struct EngineLimits: Sendable {
     public var parkedCapacity = 100_000
@@ -46,16 +48,29 @@ public struct EngineState: Sendable {
 
     /// Rebuilds the router from the entries' keys (after loading a snapshot).
     public mutating func rebuildRouter() {
-        router = RouterIndexes()
-        var singles = 0
-        var customers = 0
-        for entry in numbers.values {
-            for key in entry.keys { if key.kind == .customer { customers += 1 } else { singles += 1 } }
+        // The two indexes are independent: each is built on its own core.
+        var singles = RouterIndexes()
+        var customers = RouterIndexes()
+        let numbers = self.numbers
+        withUnsafeMutablePointer(to: &singles) { singles in
+            withUnsafeMutablePointer(to: &customers) { customers in
+                nonisolated(unsafe) let parts = (singles, customers)
+                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                    let customerPart = part == 1
+                    var index = RouterIndexes()
+                    var count = 0
+                    for entry in numbers.values {
+                        for key in entry.keys where (key.kind == .customer) == customerPart { count += 1 }
+                    }
+                    index.reserve(singleKeys: customerPart ? 0 : count, customers: customerPart ? count : 0)
+                    for (number, entry) in numbers {
+                        for key in entry.keys where (key.kind == .customer) == customerPart { index.restore(key, number: number) }
+                    }
+                    if customerPart { parts.1.pointee = index } else { parts.0.pointee = index }
+                }
+            }
         }
-        router.reserve(singleKeys: singles, customers: customers)
-        for (number, entry) in numbers {
-            for key in entry.keys { router.restore(key, number: number) }
-        }
+        router = RouterIndexes(single: singles.single, customers: customers.customers)
     }
 
     /// Numbers per lifecycle state, for summaries and metrics.

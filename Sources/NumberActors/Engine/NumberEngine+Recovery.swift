@@ -1,3 +1,4 @@
+import Dispatch
 import Snapshot
 
 extension NumberEngine {
@@ -47,27 +48,66 @@ extension NumberEngine {
         }
         var replayed = 0
         var expected = covered + 1
-        var failure: Error?
+        var batch = ReplayBatch()
         let walk = try JournalDirectory.read(data.journalPath, from: covered + 1) { view in
             guard view.sequence == expected else {
-                failure = StorageError.corrupt(file: data.journalPath, offset: view.offset,
-                                               reason: "journal resumes at sequence \(view.sequence), snapshot needs \(expected)")
-                throw failure!
-            }
-            do {
-                let record = try EngineRecord.decode(kind: view.kind, Array(view.payload))
-                state.apply(record, sequence: view.sequence, timeNanos: view.time)
-            } catch {
                 throw StorageError.corrupt(file: data.journalPath, offset: view.offset,
-                                           reason: "record \(view.sequence) does not decode: \(error)")
+                                           reason: "journal resumes at sequence \(view.sequence), snapshot needs \(expected)")
             }
+            batch.items.append(.init(sequence: view.sequence, kind: view.kind, time: view.time, offset: view.offset,
+                                     payload: Array(view.payload)))
+            if batch.items.count >= ReplayBatch.size { try batch.apply(to: &state, journal: data.journalPath) }
             expected += 1
             replayed += 1
         }
+        try batch.apply(to: &state, journal: data.journalPath)
         if let problem = walk.problem {
             throw StorageError.corrupt(file: problem.file, offset: problem.offset, reason: problem.reason)
         }
         return (state, loaded, replayed)
+    }
+
+    /// Journal records read but not applied yet: decoded on all cores (decoding is most of the cost of a
+    /// record), then applied one by one in sequence order.
+    struct ReplayBatch {
+        static let size = 8_192
+
+        struct Item {
+            var sequence: UInt64
+            var kind: UInt16
+            var time: Int64
+            var offset: Int
+            var payload: [UInt8]
+        }
+
+        var items: [Item] = []
+
+        mutating func apply(to state: inout EngineState, journal: String) throws {
+            guard !items.isEmpty else { return }
+            let records = UnsafeMutableBufferPointer<Result<EngineRecord, Error>?>.allocate(capacity: items.count)
+            records.initialize(repeating: nil)
+            defer {
+                records.deinitialize()
+                records.deallocate()
+            }
+            nonisolated(unsafe) let slots = records
+            let input = items
+            DispatchQueue.concurrentPerform(iterations: NumberEngine.encodeWorkers) { worker in
+                for index in stride(from: worker, to: input.count, by: NumberEngine.encodeWorkers) {
+                    slots[index] = Result { try EngineRecord.decode(kind: input[index].kind, input[index].payload) }
+                }
+            }
+            for (index, item) in input.enumerated() {
+                switch records[index]! {
+                case .success(let record):
+                    state.apply(record, sequence: item.sequence, timeNanos: item.time)
+                case .failure(let error):
+                    throw StorageError.corrupt(file: journal, offset: item.offset,
+                                               reason: "record \(item.sequence) does not decode: \(error)")
+                }
+            }
+            items.removeAll(keepingCapacity: true)
+        }
     }
 
     // MARK: Snapshots
@@ -87,12 +127,12 @@ extension NumberEngine {
         let started = FileSystem.nowNanoseconds()
         let cut = live.withLock { live in
             (covered: live.dispatched, global: live.lastEnqueued, dedupe: Array(live.dedupe.orderedEntries),
-             evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList)
+             evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList, dormant: live.dormant)
         }
         let writer = try store.writer(sequence: cut.covered)
         do {
             let meta = EngineSnapshotCodec.Meta(coveredSequence: cut.covered, globalSequence: cut.global, evictedEarly: cut.evicted,
-                                                numbers: UInt64(cut.actors.count), parked: UInt64(cut.parked.count), dedupe: UInt64(cut.dedupe.count))
+                                                numbers: UInt64(cut.actors.count + cut.dormant.count), parked: UInt64(cut.parked.count), dedupe: UInt64(cut.dedupe.count))
             try writer.append(kind: EngineSnapshotCodec.Kind.meta.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(meta))
             var offset = 0
             while offset < cut.dedupe.count {
@@ -105,6 +145,10 @@ extension NumberEngine {
                 try writer.append(kind: EngineSnapshotCodec.Kind.parked.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(parked))
             }
             try await Self.captureNumbers(cut.actors) { sequence, payload in
+                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
+            }
+            // Dormant numbers received nothing since recovery: their values are complete as they are.
+            try Self.encodeNumbers(Array(cut.dormant.values)) { sequence, payload in
                 try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
             }
             // The global part reflects records up to `global`: publish only once they are durable.
@@ -160,6 +204,34 @@ extension NumberEngine {
             start = end
         }
     }
+
+    /// Encodes plain entries on all cores, a bounded batch at a time, handing them to `write` in order.
+    static func encodeNumbers(_ entries: [NumberEntry], write: (UInt64, [UInt8]) throws -> Void) throws {
+        let batch = 16_384
+        var start = 0
+        while start < entries.count {
+            let end = min(entries.count, start + batch)
+            let encoded = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: end - start)
+            encoded.initialize(repeating: [])
+            defer {
+                encoded.deinitialize()
+                encoded.deallocate()
+            }
+            nonisolated(unsafe) let slots = encoded
+            let first = start
+            DispatchQueue.concurrentPerform(iterations: encodeWorkers) { worker in
+                for index in stride(from: worker, to: slots.count, by: encodeWorkers) {
+                    slots[index] = EngineSnapshotCodec.encode(entries[first + index])
+                }
+            }
+            for (offset, payload) in encoded.enumerated() {
+                try write(entries[first + offset].state.appliedSequence, payload)
+            }
+            start = end
+        }
+    }
+
+    static let encodeWorkers = 4
 
     /// Waits until every record up to `sequence` is durable and dispatched.
     func waitDurable(_ sequence: UInt64) async throws {
