@@ -75,8 +75,25 @@ public struct EngineState: Sendable {
 
     /// Numbers per lifecycle state, for summaries and metrics.
     public var countsByState: [String: Int] {
+        var perState = [Int](repeating: 0, count: LifecycleState.allCases.count)
+        for entry in numbers.values { perState[entry.state.state.index] += 1 }
         var counts: [String: Int] = [:]
-        for entry in numbers.values { counts[entry.state.state.rawValue, default: 0] += 1 }
+        for (state, count) in zip(LifecycleState.allCases, perState) where count > 0 { counts[state.rawValue] = count }
         return counts
+    }
+}
+
+extension LifecycleState {
+    /// Position in `allCases`, for counting without hashing names.
+    var index: Int {
+        switch self {
+        case .pending: 0
+        case .paid: 1
+        case .provisioning: 2
+        case .active: 3
+        case .suspended: 4
+        case .cancelled: 5
+        case .failed: 6
+        }
     }
 }
