@@ -75,8 +75,23 @@ public struct EngineState: Sendable {
 
     /// Numbers per lifecycle state, for summaries and metrics.
     public var countsByState: [String: Int] {
-        var perState = [Int](repeating: 0, count: LifecycleState.allCases.count)
-        for entry in numbers.values { perState[entry.state.state.index] += 1 }
+        // Each state is derived from facts that are not in cache: two threads, each over half of the numbers.
+        let numbers = self.numbers
+        let middle = numbers.index(numbers.startIndex, offsetBy: numbers.count / 2)
+        let halves = [numbers.values[numbers.startIndex..<middle], numbers.values[middle...]]
+        let partial = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: 2)
+        partial.initialize(repeating: [])
+        defer {
+            partial.deinitialize()
+            partial.deallocate()
+        }
+        nonisolated(unsafe) let slots = partial
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            var perState = [Int](repeating: 0, count: LifecycleState.allCases.count)
+            for entry in halves[half] { perState[entry.state.state.index] += 1 }
+            slots[half] = perState
+        }
+        let perState = zip(partial[0], partial[1]).map { $0 + $1 }
         var counts: [String: Int] = [:]
         for (state, count) in zip(LifecycleState.allCases, perState) where count > 0 { counts[state.rawValue] = count }
         return counts

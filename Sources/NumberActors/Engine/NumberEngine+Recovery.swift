@@ -49,6 +49,7 @@ extension NumberEngine {
         var replayed = 0
         var expected = covered + 1
         var batch = ReplayBatch()
+        defer { batch.abandon() }
         let walk = try JournalDirectory.read(data.journalPath, from: covered + 1) { view in
             guard view.sequence == expected else {
                 throw StorageError.corrupt(file: data.journalPath, offset: view.offset,
@@ -60,19 +61,19 @@ extension NumberEngine {
             expected += 1
             replayed += 1
         }
-        try batch.apply(to: &state, journal: data.journalPath)
+        try batch.finish(&state, journal: data.journalPath)
         if let problem = walk.problem {
             throw StorageError.corrupt(file: problem.file, offset: problem.offset, reason: problem.reason)
         }
         return (state, loaded, replayed)
     }
 
-    /// Journal records read but not applied yet: decoded on all cores (decoding is most of the cost of a
-    /// record), then applied one by one in sequence order.
+    /// Journal records read but not applied yet: decoded in the background on all cores (decoding is most of
+    /// the cost of a record) while the next batch is read, then applied one by one in sequence order.
     struct ReplayBatch {
         static let size = 8_192
 
-        struct Item {
+        struct Item: Sendable {
             var sequence: UInt64
             var kind: UInt16
             var time: Int64
@@ -80,25 +81,33 @@ extension NumberEngine {
             var payload: [UInt8]
         }
 
-        var items: [Item] = []
+        typealias Decoding = ParallelBatch<Item, Result<EngineRecord, Error>>
 
+        var items: [Item] = []
+        private var decoding: Decoding?
+
+        /// Starts decoding the records read so far, and applies the batch decoded before them.
         mutating func apply(to state: inout EngineState, journal: String) throws {
-            guard !items.isEmpty else { return }
-            let records = UnsafeMutableBufferPointer<Result<EngineRecord, Error>?>.allocate(capacity: items.count)
-            records.initialize(repeating: nil)
-            defer {
-                records.deinitialize()
-                records.deallocate()
+            let previous = decoding
+            decoding = items.isEmpty ? nil : Decoding(items) { item in
+                Result { try EngineRecord.decode(kind: item.kind, item.payload) }
             }
-            nonisolated(unsafe) let slots = records
-            let input = items
-            DispatchQueue.concurrentPerform(iterations: NumberEngine.encodeWorkers) { worker in
-                for index in stride(from: worker, to: input.count, by: NumberEngine.encodeWorkers) {
-                    slots[index] = Result { try EngineRecord.decode(kind: input[index].kind, input[index].payload) }
-                }
-            }
-            for (index, item) in input.enumerated() {
-                switch records[index]! {
+            items.removeAll(keepingCapacity: true)
+            if let previous { try Self.apply(previous, to: &state, journal: journal) }
+        }
+
+        /// Applies everything still pending.
+        mutating func finish(_ state: inout EngineState, journal: String) throws {
+            try apply(to: &state, journal: journal)
+            try apply(to: &state, journal: journal)
+        }
+
+        /// Waits for work still running in the background (after an error).
+        func abandon() { _ = decoding?.wait() }
+
+        private static func apply(_ batch: Decoding, to state: inout EngineState, journal: String) throws {
+            for (item, record) in zip(batch.inputs, batch.wait()) {
+                switch record {
                 case .success(let record):
                     state.apply(record, sequence: item.sequence, timeNanos: item.time)
                 case .failure(let error):
@@ -106,7 +115,6 @@ extension NumberEngine {
                                                reason: "record \(item.sequence) does not decode: \(error)")
                 }
             }
-            items.removeAll(keepingCapacity: true)
         }
     }
 
