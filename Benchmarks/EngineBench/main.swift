@@ -2,7 +2,7 @@
 // recovery of 1,000,000 numbers + 1,000,000 journal records next to the time to merely read those
 // files, and resident memory per number. Release build: `make bench`. Bounded in count.
 // Profiling knobs: `--skip-ingest`; `--data DIR` builds the 1,000,000-number directory in DIR once and, when DIR
-// already holds one, goes straight to recovery; `--recovery-runs N`; `--numbers N` (default 1,000,000).
+// already holds one, goes straight to recovery; `--recovery-runs N`; `--numbers N` (default 1,000,000); `--verbose` prints every recovery run.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -191,6 +191,7 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
     let before = residentBytes()
     let engine = try NumberEngine.open(data, options: options(.never))
     recoverMillis.append(engine.recovery.millis)
+    if CommandLine.arguments.contains("--verbose") { line("  recovery run \(run + 1): \(format(engine.recovery.millis, 0)) ms") }
     replayed = engine.recovery.recordsReplayed
     if run == 0 { perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers) }
     engine.close()

@@ -182,64 +182,65 @@ extension NumberEngine {
     }
 
     /// Captures and encodes numbers in parallel chunks (bounded: a window of chunks at a time), handing
-    /// them to `write` in the actors' order.
+    /// them to `write` in the actors' order. The next window is captured while the current one is written
+    /// (compression is the writer's work), so both run at once.
     static func captureNumbers(_ actors: [NumberActor], write: (UInt64, [UInt8]) throws -> Void) async throws {
-        let chunk = 2048
-        let window = 8 * chunk
+        let window = 8 * 2048
         var start = 0
-        while start < actors.count {
+        var pending: Task<[[(UInt64, [UInt8])]], Never>?
+        while start < actors.count || pending != nil {
             let end = min(actors.count, start + window)
-            let parts = await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
-                for first in stride(from: start, to: end, by: chunk) {
-                    let slice = actors[first..<min(end, first + chunk)]
-                    group.addTask {
-                        var encoded: [(UInt64, [UInt8])] = []
-                        encoded.reserveCapacity(slice.count)
-                        for actor in slice {
-                            let entry = await actor.current()
-                            encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
-                        }
-                        return (first, encoded)
-                    }
-                }
-                var parts: [(Int, [(UInt64, [UInt8])])] = []
-                for await part in group { parts.append(part) }
-                return parts.sorted { $0.0 < $1.0 }
-            }
-            for (_, encoded) in parts {
-                for (sequence, payload) in encoded { try write(sequence, payload) }
-            }
+            let current = pending
+            let slice = actors[start..<end]
+            pending = slice.isEmpty ? nil : Task { await captureWindow(slice) }
             start = end
+            if let current {
+                for encoded in await current.value {
+                    for (sequence, payload) in encoded { try write(sequence, payload) }
+                }
+            }
         }
     }
 
-    /// Encodes plain entries on all cores, a bounded batch at a time, handing them to `write` in order.
+    /// One window of actors captured and encoded in parallel chunks, in order.
+    private static func captureWindow(_ actors: ArraySlice<NumberActor>) async -> [[(UInt64, [UInt8])]] {
+        let chunk = 2048
+        return await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
+            for first in stride(from: actors.startIndex, to: actors.endIndex, by: chunk) {
+                let slice = actors[first..<min(actors.endIndex, first + chunk)]
+                group.addTask {
+                    var encoded: [(UInt64, [UInt8])] = []
+                    encoded.reserveCapacity(slice.count)
+                    for actor in slice {
+                        let entry = await actor.current()
+                        encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
+                    }
+                    return (first, encoded)
+                }
+            }
+            var parts: [(Int, [(UInt64, [UInt8])])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Encodes plain entries on all cores, a bounded batch at a time (the next one encodes while the current
+    /// one is written), handing them to `write` in order.
     static func encodeNumbers(_ entries: [NumberEntry], write: (UInt64, [UInt8]) throws -> Void) throws {
         let batch = 16_384
+        var pending: ParallelBatch<NumberEntry, [UInt8]>?
+        defer { _ = pending?.wait() }
         var start = 0
-        while start < entries.count {
+        while start < entries.count || pending != nil {
             let end = min(entries.count, start + batch)
-            let encoded = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: end - start)
-            encoded.initialize(repeating: [])
-            defer {
-                encoded.deinitialize()
-                encoded.deallocate()
-            }
-            nonisolated(unsafe) let slots = encoded
-            let first = start
-            DispatchQueue.concurrentPerform(iterations: encodeWorkers) { worker in
-                for index in stride(from: worker, to: slots.count, by: encodeWorkers) {
-                    slots[index] = EngineSnapshotCodec.encode(entries[first + index])
-                }
-            }
-            for (offset, payload) in encoded.enumerated() {
-                try write(entries[first + offset].state.appliedSequence, payload)
-            }
+            let current = pending
+            pending = start < end ? ParallelBatch(Array(entries[start..<end])) { EngineSnapshotCodec.encode($0) } : nil
             start = end
+            if let current {
+                for (entry, payload) in zip(current.inputs, current.wait()) { try write(entry.state.appliedSequence, payload) }
+            }
         }
     }
-
-    static let encodeWorkers = 4
 
     /// Waits until every record up to `sequence` is durable and dispatched.
     func waitDurable(_ sequence: UInt64) async throws {
