@@ -1,6 +1,8 @@
 // Engine benchmarks: in-process ingest (fsync always vs never), snapshot of 1,000,000 numbers,
 // recovery of 1,000,000 numbers + 1,000,000 journal records next to the time to merely read those
 // files, and resident memory per number. Release build: `make bench`. Bounded in count.
+// Profiling knobs: `--skip-ingest`; `--data DIR` builds the 1,000,000-number directory in DIR once and, when DIR
+// already holds one, goes straight to recovery; `--recovery-runs N`; `--numbers N` (default 1,000,000); `--verbose` prints every recovery run.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,9 +103,15 @@ func ingestRun(producers: Int, events: Int, numbers: Int, durability: JournalOpt
     return (Double(perProducer * producers) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99))
 }
 
+func option(_ name: String) -> String? {
+    let arguments = CommandLine.arguments
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
 line("engine-bench\(quick ? " (quick)" : " (medians of 3 runs)")")
 let runs = quick ? 1 : 3
-for durability in [JournalOptions.Durability.always, .never] {
+for durability in [JournalOptions.Durability.always, .never] where !CommandLine.arguments.contains("--skip-ingest") {
     for producers in [16, 256] {
         var results: [(rate: Double, p50: Double, p99: Double)] = []
         for _ in 0..<runs { results.append(try await ingestRun(producers: producers, events: quick ? 5_000 : 50_000, numbers: 10_000, durability: durability)) }
@@ -116,9 +124,10 @@ for durability in [JournalOptions.Durability.always, .never] {
 
 if CommandLine.arguments.contains("--ingest-only") { exit(0) }
 
-let count = quick ? 50_000 : 1_000_000
-let data = DataDirectory(root + "/million")
-do {
+let count = option("--numbers").flatMap { Int($0) } ?? (quick ? 50_000 : 1_000_000)
+let data = DataDirectory(option("--data") ?? root + "/million")
+let reuse = option("--data") != nil && FileManager.default.fileExists(atPath: data.snapshotsPath)
+if !reuse {
     let engine = try NumberEngine.open(data, options: options(.never))
     let producers = 8
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -171,7 +180,7 @@ var recoverMillis: [Double] = []
 var readMillis: [Double] = []
 var perNumber = 0.0
 var replayed = 0
-for run in 0..<(quick ? 1 : 3) {
+for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)) {
     // Merely reading the same files: decompress + verify the snapshot, read + verify the journal tail.
     let readStarted = now()
     let snapshotPath = try SnapshotStore(directory: data.snapshotsPath).list().last!.path
@@ -182,6 +191,7 @@ for run in 0..<(quick ? 1 : 3) {
     let before = residentBytes()
     let engine = try NumberEngine.open(data, options: options(.never))
     recoverMillis.append(engine.recovery.millis)
+    if CommandLine.arguments.contains("--verbose") { line("  recovery run \(run + 1): \(format(engine.recovery.millis, 0)) ms") }
     replayed = engine.recovery.recordsReplayed
     if run == 0 { perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers) }
     engine.close()

@@ -3,6 +3,7 @@
 // Every loop is bounded in count; figures are medians of runs. `--quick` runs one small round (a smoke test).
 // Profiling knobs: `--only memory|apply|codec`, `--runs N`, `--numbers N` (memory case), `--apply-numbers N`,
 // `--no-copy` (skip the copy-on-write comparison).
+import Dispatch
 import NumberActors
 
 let quick = CommandLine.arguments.contains("--quick")
@@ -83,6 +84,46 @@ if enabled("apply") || enabled("codec") {
     }
     let rate = median(rates)
     line("apply (state moved in, effects counted): \(format(rate)) events/s (target >= 1,000,000) \(verdict(rate >= 1_000_000)); \(format(Double(checksum))) effects, largest outbox at the end \(outboxMax)")
+
+    // Numbers are independent: the same stream split by number over two threads (each applies its numbers'
+    // events in stream order, as per-number actors would). The split lists are made before the clock starts,
+    // like routing is done before the transition.
+    let threads = 2
+    var split = [[Int32]](repeating: [], count: threads)
+    for i in 0..<count { split[Int(workload.targets[i]) % threads].append(Int32(i)) }
+    let parts = split
+    var parallelRates: [Double] = []
+    for _ in 0..<runs {
+        var states = workload.freshStates()
+        let effectsPerPart = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
+        effectsPerPart.initialize(repeating: 0)
+        defer { effectsPerPart.deallocate() }
+        let t0 = now()
+        states.withUnsafeMutableBufferPointer { all in
+            workload.events.withUnsafeBufferPointer { events in
+                nonisolated(unsafe) let (all, events, totals) = (all, events, effectsPerPart)
+                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    let placeholder = NumberState(id: "")
+                    var effects = 0
+                    for i32 in parts[part] {
+                        let i = Int(i32)
+                        let target = Int(workload.targets[i])
+                        var state = placeholder
+                        swap(&state, &all[target])
+                        let position = JournalPosition(sequence: UInt64(i + 1), recordTime: events[i].source.time)
+                        let (next, emitted) = NumberLifecycle.transition(consume state, events[i], at: position)
+                        all[target] = next
+                        effects &+= emitted.count
+                    }
+                    totals[part] = effects
+                }
+            }
+        }
+        parallelRates.append(Double(count) / (now() - t0))
+        precondition(effectsPerPart.reduce(0, +) == workload.effects, "apply over two threads is deterministic")
+    }
+    let parallelRate = median(parallelRates)
+    line("apply over \(threads) threads (numbers split between them): \(format(parallelRate)) events/s (target >= 1,000,000) \(verdict(parallelRate >= 1_000_000))")
 
     // The same loop where the caller keeps its copy (`transition(states[i], ...)`): the function must copy
     // every buffer it mutates.

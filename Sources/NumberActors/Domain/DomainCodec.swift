@@ -55,26 +55,53 @@ protocol DomainCodable {
     init(from reader: inout DomainReader) throws(DomainCodecError)
 }
 
-struct DomainWriter {
-    private(set) var bytes: [UInt8] = []
+/// Appends into one growing buffer that it owns (no copy-on-write checks per byte); `bytes` hands out a copy.
+struct DomainWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
 
-    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 128) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
 
-    mutating func u8(_ value: UInt8) { bytes.append(value) }
-    mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    deinit { base.deallocate() }
+
+    var bytes: [UInt8] { [UInt8](UnsafeBufferPointer(start: base, count: count)) }
+
+    @inline(__always) private mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(n) }
+    }
+
+    private mutating func grow(_ n: Int) {
+        let newCapacity = max(capacity * 2, count + n)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    mutating func u8(_ value: UInt8) {
+        reserve(1)
+        base[count] = value
+        count += 1
+    }
+
+    mutating func bool(_ value: Bool) { u8(value ? 1 : 0) }
 
     /// Unsigned LEB128.
     mutating func uvarint(_ value: UInt64) {
-        if value < 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value))
-            return
-        }
+        reserve(10)
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            base[count] = UInt8(truncatingIfNeeded: v) | 0x80
+            count += 1
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        base[count] = UInt8(v)
+        count += 1
     }
 
     /// ZigZag, then unsigned LEB128.
@@ -85,14 +112,28 @@ struct DomainWriter {
     mutating func count(_ value: Int) { uvarint(UInt64(value)) }
 
     mutating func u64(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        reserve(8)
+        UnsafeMutableRawPointer(base + count).storeBytes(of: value.littleEndian, as: UInt64.self)
+        count += 8
+    }
+
+    mutating func raw(_ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(utf8.count)
+        if let source = utf8.baseAddress { (base + count).update(from: source, count: utf8.count) }
+        count += utf8.count
     }
 
     mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
             count(utf8.count)
-            bytes.append(contentsOf: utf8)
+            raw(utf8)
+        }
+        if done == nil {
+            var copy = value
+            copy.withUTF8 { utf8 in
+                count(utf8.count)
+                raw(utf8)
+            }
         }
     }
 
@@ -199,16 +240,15 @@ struct DomainReader {
 
     mutating func string() throws(DomainCodecError) -> String {
         let n = try count()
+        if n == 0 { return "" }
         let start = offset
         let text: String? = bytes.withUnsafeBufferPointer { all in
             let utf8 = UnsafeBufferPointer(rebasing: all[start..<start + n])
             // `String(decoding:)` on a contiguous buffer is the fast path; it repairs invalid input, so anything
             // that is not plain ASCII is compared back against the input bytes.
-            let decoded = String(decoding: utf8, as: UTF8.self)
+            var decoded = String(decoding: utf8, as: UTF8.self)
             if Self.isASCII(utf8) { return decoded }
-            var copy = decoded
-            let same = copy.withUTF8 { $0.count == utf8.count && $0.elementsEqual(utf8) }
-            return same ? copy : nil
+            return decoded.withUTF8 { $0.count == utf8.count && $0.elementsEqual(utf8) } ? decoded : nil
         }
         guard let text else { throw .invalidUTF8(offset: start) }
         offset += n
@@ -286,3 +326,4 @@ struct DomainReader {
         guard remaining == 0 else { throw .trailingBytes(count: remaining) }
     }
 }
+

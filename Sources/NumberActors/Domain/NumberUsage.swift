@@ -113,6 +113,14 @@ public struct UsageLedger: Sendable, Hashable {
     static func hash(_ traffic: Traffic, _ id: String) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         h = (h ^ UInt64(traffic.rawValue)) &* 0x100_0000_01b3
+        // Over the contiguous UTF-8 when there is one (always for native strings): no per-byte view overhead.
+        if let hashed = id.utf8.withContiguousStorageIfAvailable({ utf8 -> UInt64 in
+            var h = h
+            for byte in utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return h
+        }) {
+            return hashed
+        }
         for byte in id.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return h
     }

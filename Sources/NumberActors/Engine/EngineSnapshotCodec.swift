@@ -109,34 +109,30 @@ enum EngineSnapshotCodec {
 extension EngineState {
     static let decodeBatch = 8192
 
-    /// Decodes number entities on all cores (the snapshot is read on one), then inserts them in order.
-    private mutating func decodePending(_ pending: inout [[UInt8]]) throws {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        let results = UnsafeMutableBufferPointer<Result<NumberEntry, DomainCodecError>?>.allocate(capacity: batch.count)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
-        nonisolated(unsafe) let slots = results
-        let workers = 4
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: batch.count, by: workers) {
-                do {
-                    slots[index] = .success(try EngineSnapshotCodec.decodeNumber(batch[index]))
-                } catch let error as DomainCodecError {
-                    slots[index] = .failure(error)
-                } catch {
-                    slots[index] = .failure(.invalidValue("\(error)", offset: 0))
-                }
+    typealias NumberBatch = ParallelBatch<[UInt8], Result<NumberEntry, DomainCodecError>>
+
+    /// Starts decoding number entities in the background (on all cores) while the snapshot is read on.
+    private static func startDecoding(_ pending: [[UInt8]]) -> NumberBatch {
+        NumberBatch(pending) { bytes in
+            do {
+                return .success(try EngineSnapshotCodec.decodeNumber(bytes))
+            } catch let error as DomainCodecError {
+                return .failure(error)
+            } catch {
+                return .failure(.invalidValue("\(error)", offset: 0))
             }
         }
-        for slot in results {
-            let entry = try slot!.get()
+    }
+
+    /// Inserts a decoded batch, in order; the first entity that did not decode throws.
+    private mutating func insert(_ batch: NumberBatch?) throws {
+        guard let batch else { return }
+        for result in batch.wait() {
+            let entry = try result.get()
             numbers[entry.state.id] = entry
+            // The router's indexes are the union of the entries' keys: restored here, while the next batch decodes.
+            for key in entry.keys { router.restore(key, number: entry.state.id) }
         }
-        pending.removeAll(keepingCapacity: true)
     }
 
     /// Loads a snapshot into this (empty) state; returns its meta. Any damage throws, and the caller
@@ -145,6 +141,9 @@ extension EngineState {
         var meta: EngineSnapshotCodec.Meta?
         var dedupeEntries: [DedupeWindow.Entry] = []
         var pendingNumbers: [[UInt8]] = []
+        // One batch decodes in the background while the next one is read.
+        var decoding: NumberBatch?
+        defer { _ = decoding?.wait() }
         try reader.readEntities { entity in
             let bytes = Array(entity.payload)
             do {
@@ -153,13 +152,21 @@ extension EngineState {
                     let decoded = try EngineSnapshotCodec.decodeMeta(bytes)
                     meta = decoded
                     // The meta entity comes first: size the tables once (bounded, a corrupt count cannot balloon it).
-                    numbers.reserveCapacity(Int(min(decoded.numbers, 50_000_000)))
+                    let expected = Int(min(decoded.numbers, 50_000_000))
+                    numbers.reserveCapacity(expected)
+                    router = RouterIndexes()
+                    router.reserve(singleKeys: expected, customers: expected)
                     dedupeEntries.reserveCapacity(Int(min(decoded.dedupe, UInt64(dedupe.capacity))))
                 case .dedupe: dedupeEntries += try EngineSnapshotCodec.decodeDedupe(bytes)
                 case .parked: parked.park(try EngineSnapshotCodec.decodeParked(bytes))
                 case .number:
                     pendingNumbers.append(bytes)
-                    if pendingNumbers.count >= Self.decodeBatch { try decodePending(&pendingNumbers) }
+                    if pendingNumbers.count >= Self.decodeBatch {
+                        let previous = decoding
+                        decoding = Self.startDecoding(pendingNumbers)
+                        pendingNumbers.removeAll(keepingCapacity: true)
+                        try insert(previous)
+                    }
                 case nil: throw DomainCodecError.invalidValue("snapshot entity kind \(entity.kind)", offset: 0)
                 }
             } catch let error as DomainCodecError {
@@ -167,7 +174,10 @@ extension EngineState {
             }
         }
         do {
-            try decodePending(&pendingNumbers)
+            let previous = decoding
+            decoding = nil
+            try insert(previous)
+            try insert(Self.startDecoding(pendingNumbers))
         } catch let error as DomainCodecError {
             throw StorageError.corrupt(file: reader.path, offset: 0, reason: "a number entity does not decode: \(error)")
         }
@@ -178,7 +188,6 @@ extension EngineState {
         dedupe = DedupeWindow(entries: dedupeEntries, evictedEarly: meta.evictedEarly,
                               retentionNanos: dedupe.retentionNanos, capacity: dedupe.capacity)
         globalSequence = meta.globalSequence
-        rebuildRouter()
         return meta
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Snapshot
 
 extension NumberEngine {
@@ -57,27 +58,74 @@ extension NumberEngine {
         }
         var replayed = 0
         var expected = covered + 1
-        var failure: Error?
+        var batch = ReplayBatch()
+        defer { batch.abandon() }
         let walk = try JournalDirectory.read(data.journalPath, from: covered + 1) { view in
             guard view.sequence == expected else {
-                failure = StorageError.corrupt(file: data.journalPath, offset: view.offset,
-                                               reason: "journal resumes at sequence \(view.sequence), snapshot needs \(expected)")
-                throw failure!
-            }
-            do {
-                let record = try EngineRecord.decode(kind: view.kind, Array(view.payload))
-                state.apply(record, sequence: view.sequence, timeNanos: view.time)
-            } catch {
                 throw StorageError.corrupt(file: data.journalPath, offset: view.offset,
-                                           reason: "record \(view.sequence) does not decode: \(error)")
+                                           reason: "journal resumes at sequence \(view.sequence), snapshot needs \(expected)")
             }
+            batch.items.append(.init(sequence: view.sequence, kind: view.kind, time: view.time, offset: view.offset,
+                                     payload: Array(view.payload)))
+            if batch.items.count >= ReplayBatch.size { try batch.apply(to: &state, journal: data.journalPath) }
             expected += 1
             replayed += 1
         }
+        try batch.finish(&state, journal: data.journalPath)
         if let problem = walk.problem {
             throw StorageError.corrupt(file: problem.file, offset: problem.offset, reason: problem.reason)
         }
         return (state, loaded, replayed)
+    }
+
+    /// Journal records read but not applied yet: decoded in the background on all cores (decoding is most of
+    /// the cost of a record) while the next batch is read, then applied one by one in sequence order.
+    struct ReplayBatch {
+        static let size = 8_192
+
+        struct Item: Sendable {
+            var sequence: UInt64
+            var kind: UInt16
+            var time: Int64
+            var offset: Int
+            var payload: [UInt8]
+        }
+
+        typealias Decoding = ParallelBatch<Item, Result<EngineRecord, Error>>
+
+        var items: [Item] = []
+        private var decoding: Decoding?
+
+        /// Starts decoding the records read so far, and applies the batch decoded before them.
+        mutating func apply(to state: inout EngineState, journal: String) throws {
+            let previous = decoding
+            decoding = items.isEmpty ? nil : Decoding(items) { item in
+                Result { try EngineRecord.decode(kind: item.kind, item.payload) }
+            }
+            items.removeAll(keepingCapacity: true)
+            if let previous { try Self.apply(previous, to: &state, journal: journal) }
+        }
+
+        /// Applies everything still pending.
+        mutating func finish(_ state: inout EngineState, journal: String) throws {
+            try apply(to: &state, journal: journal)
+            try apply(to: &state, journal: journal)
+        }
+
+        /// Waits for work still running in the background (after an error).
+        func abandon() { _ = decoding?.wait() }
+
+        private static func apply(_ batch: Decoding, to state: inout EngineState, journal: String) throws {
+            for (item, record) in zip(batch.inputs, batch.wait()) {
+                switch record {
+                case .success(let record):
+                    state.apply(record, sequence: item.sequence, timeNanos: item.time)
+                case .failure(let error):
+                    throw StorageError.corrupt(file: journal, offset: item.offset,
+                                               reason: "record \(item.sequence) does not decode: \(error)")
+                }
+            }
+        }
     }
 
     // MARK: Snapshots
@@ -97,12 +145,12 @@ extension NumberEngine {
         let started = FileSystem.nowNanoseconds()
         let cut = live.withLock { live in
             (covered: live.dispatched, global: live.lastEnqueued, dedupe: Array(live.dedupe.orderedEntries),
-             evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList)
+             evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList, dormant: live.dormant)
         }
         let writer = try store.writer(sequence: cut.covered)
         do {
             let meta = EngineSnapshotCodec.Meta(coveredSequence: cut.covered, globalSequence: cut.global, evictedEarly: cut.evicted,
-                                                numbers: UInt64(cut.actors.count), parked: UInt64(cut.parked.count), dedupe: UInt64(cut.dedupe.count))
+                                                numbers: UInt64(cut.actors.count + cut.dormant.count), parked: UInt64(cut.parked.count), dedupe: UInt64(cut.dedupe.count))
             try writer.append(kind: EngineSnapshotCodec.Kind.meta.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(meta))
             var offset = 0
             while offset < cut.dedupe.count {
@@ -115,6 +163,10 @@ extension NumberEngine {
                 try writer.append(kind: EngineSnapshotCodec.Kind.parked.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(parked))
             }
             try await Self.captureNumbers(cut.actors) { sequence, payload in
+                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
+            }
+            // Dormant numbers received nothing since recovery: their values are complete as they are.
+            try Self.encodeNumbers(Array(cut.dormant.values)) { sequence, payload in
                 try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
             }
             // The global part reflects records up to `global`: publish only once they are durable.
@@ -140,34 +192,63 @@ extension NumberEngine {
     }
 
     /// Captures and encodes numbers in parallel chunks (bounded: a window of chunks at a time), handing
-    /// them to `write` in the actors' order.
+    /// them to `write` in the actors' order. The next window is captured while the current one is written
+    /// (compression is the writer's work), so both run at once.
     static func captureNumbers(_ actors: [NumberActor], write: (UInt64, [UInt8]) throws -> Void) async throws {
-        let chunk = 2048
-        let window = 8 * chunk
+        let window = 8 * 2048
         var start = 0
-        while start < actors.count {
+        var pending: Task<[[(UInt64, [UInt8])]], Never>?
+        while start < actors.count || pending != nil {
             let end = min(actors.count, start + window)
-            let parts = await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
-                for first in stride(from: start, to: end, by: chunk) {
-                    let slice = actors[first..<min(end, first + chunk)]
-                    group.addTask {
-                        var encoded: [(UInt64, [UInt8])] = []
-                        encoded.reserveCapacity(slice.count)
-                        for actor in slice {
-                            let entry = await actor.current()
-                            encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
-                        }
-                        return (first, encoded)
-                    }
-                }
-                var parts: [(Int, [(UInt64, [UInt8])])] = []
-                for await part in group { parts.append(part) }
-                return parts.sorted { $0.0 < $1.0 }
-            }
-            for (_, encoded) in parts {
-                for (sequence, payload) in encoded { try write(sequence, payload) }
-            }
+            let current = pending
+            let slice = actors[start..<end]
+            pending = slice.isEmpty ? nil : Task { await captureWindow(slice) }
             start = end
+            if let current {
+                for encoded in await current.value {
+                    for (sequence, payload) in encoded { try write(sequence, payload) }
+                }
+            }
+        }
+    }
+
+    /// One window of actors captured and encoded in parallel chunks, in order.
+    private static func captureWindow(_ actors: ArraySlice<NumberActor>) async -> [[(UInt64, [UInt8])]] {
+        let chunk = 2048
+        return await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
+            for first in stride(from: actors.startIndex, to: actors.endIndex, by: chunk) {
+                let slice = actors[first..<min(actors.endIndex, first + chunk)]
+                group.addTask {
+                    var encoded: [(UInt64, [UInt8])] = []
+                    encoded.reserveCapacity(slice.count)
+                    for actor in slice {
+                        let entry = await actor.current()
+                        encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
+                    }
+                    return (first, encoded)
+                }
+            }
+            var parts: [(Int, [(UInt64, [UInt8])])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Encodes plain entries on all cores, a bounded batch at a time (the next one encodes while the current
+    /// one is written), handing them to `write` in order.
+    static func encodeNumbers(_ entries: [NumberEntry], write: (UInt64, [UInt8]) throws -> Void) throws {
+        let batch = 16_384
+        var pending: ParallelBatch<NumberEntry, [UInt8]>?
+        defer { _ = pending?.wait() }
+        var start = 0
+        while start < entries.count || pending != nil {
+            let end = min(entries.count, start + batch)
+            let current = pending
+            pending = start < end ? ParallelBatch(Array(entries[start..<end])) { EngineSnapshotCodec.encode($0) } : nil
+            start = end
+            if let current {
+                for (entry, payload) in zip(current.inputs, current.wait()) { try write(entry.state.appliedSequence, payload) }
+            }
         }
     }
 

@@ -39,6 +39,9 @@ public final class NumberEngine: Sendable {
         var waiters: [Waiter] = []
         var actors: [String: NumberActor] = [:]
         var actorList: [NumberActor] = []
+        /// Numbers recovered from disk that no event has reached since: plain values, no actor yet. An actor is
+        /// created on a number's first event (creating a million actors up front costs seconds and memory).
+        var dormant: [String: NumberEntry] = [:]
         /// Every record ≤ this has been posted to its number's mailbox.
         var dispatched: UInt64
         var lastEnqueued: UInt64
@@ -55,16 +58,7 @@ public final class NumberEngine: Sendable {
         self.store = store
         self.options = options
         self.recovery = recovery
-        var actors: [String: NumberActor] = [:]
-        actors.reserveCapacity(state.numbers.count)
-        var list: [NumberActor] = []
-        list.reserveCapacity(state.numbers.count)
-        for (id, entry) in state.numbers {
-            let actor = NumberActor(entry: entry, observer: options.observer)
-            actors[id] = actor
-            list.append(actor)
-        }
-        live = Mutex(Live(router: state.router, parked: state.parked, dedupe: state.dedupe, actors: actors, actorList: list,
+        live = Mutex(Live(router: state.router, parked: state.parked, dedupe: state.dedupe, dormant: state.numbers,
                           dispatched: journal.lastSequence, lastEnqueued: journal.lastSequence))
     }
 
@@ -303,12 +297,21 @@ public final class NumberEngine: Sendable {
 
     /// The number with every durable event applied, or nil if no event ever named it.
     public func number(_ id: String) async -> NumberEntry? {
-        guard let actor = live.withLock({ $0.actors[id] }) else { return nil }
-        return await actor.current()
+        let found: (actor: NumberActor?, entry: NumberEntry?) = live.withLock { live in
+            if let actor = live.actors[id] { return (actor, nil) }
+            return (nil, live.dormant[id])
+        }
+        if let actor = found.actor { return await actor.current() }
+        return found.entry
     }
 
-    /// Every number's actor, in creation order.
-    public var actors: [NumberActor] { live.withLock { $0.actorList } }
+    /// Every number's actor (numbers no event reached since recovery get theirs now).
+    public var actors: [NumberActor] {
+        live.withLock { live in
+            for id in Array(live.dormant.keys) { _ = live.actor(for: id, observer: options.observer) }
+            return live.actorList
+        }
+    }
 
     public var parkedEvents: [ParkedEvent] { live.withLock { $0.parked.all } }
 
@@ -328,7 +331,8 @@ public final class NumberEngine: Sendable {
 extension NumberEngine.Live {
     mutating func actor(for number: String, observer: EngineObserver?) -> NumberActor {
         if let actor = actors[number] { return actor }
-        let actor = NumberActor(entry: NumberEntry(id: number), observer: observer)
+        let entry = dormant.removeValue(forKey: number) ?? NumberEntry(id: number)
+        let actor = NumberActor(entry: entry, observer: observer)
         actors[number] = actor
         actorList.append(actor)
         return actor

@@ -20,6 +20,9 @@ public struct DedupeKey: Hashable, Sendable, Comparable {
 
     public static func < (a: DedupeKey, b: DedupeKey) -> Bool { (a.h1, a.h2) < (b.h1, b.h2) }
 
+    /// The key is already a uniform hash: half of it is enough for a hash table.
+    public func hash(into hasher: inout Hasher) { hasher.combine(h1) }
+
     /// MurmurHash3_x64_128 with seed 0.
     public static func murmur3(_ data: UnsafeRawBufferPointer) -> DedupeKey {
         let c1: UInt64 = 0x87C3_7B91_1142_53D5
@@ -134,6 +137,10 @@ public struct DedupeWindow: Sendable {
     public init(entries: some Sequence<Entry>, evictedEarly: UInt64, retentionNanos: Int64 = DedupeWindow.defaultRetentionNanos,
                 capacity: Int = DedupeWindow.defaultCapacity) {
         self.init(retentionNanos: retentionNanos, capacity: capacity)
+        // Sized once, with room for the journal tail that follows a snapshot (rehashing millions of keys is slow).
+        let expected = min(capacity, entries.underestimatedCount)
+        members.reserveCapacity(min(capacity, expected + expected / 4))
+        self.entries.reserveCapacity(expected)
         for entry in entries where members.insert(entry.key).inserted {
             self.entries.append(entry)
         }

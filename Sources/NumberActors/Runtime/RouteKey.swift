@@ -86,6 +86,11 @@ public struct RouterIndexes: Sendable, Equatable {
 
     public init() {}
 
+    init(single: [RouteKey: String], customers: [String: CustomerNumbers]) {
+        self.single = single
+        self.customers = customers
+    }
+
     /// Routing order when an event names no number: the most specific key first.
     static let priority: [RouteKey.Kind] = [.subscription, .charge, .paymentIntent, .didwwOrder, .e164, .customer]
 
