@@ -1,0 +1,42 @@
+import Foundation
+
+/// The whole harness: the kill/restart run, the disk-full run, torn-tail and corrupted-record starts, and
+/// (long form, on request) recovery time of a large data directory.
+struct Harness {
+    let options: HarnessOptions
+
+    init(_ options: HarnessOptions) { self.options = options }
+
+    func run() -> Bool {
+        let root = options.directory ?? NSTemporaryDirectory() + "crash-harness-\(options.seed)-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let cycles = options.cycles ?? (options.long ? 200 : 10)
+        let settings = RunSettings(binary: options.numninja, runDirectory: root, dataDirectory: root + "/data", seed: options.seed,
+                                   cycles: cycles, numbers: options.numbers ?? (options.long ? 8_000 : 160),
+                                   threads: options.threads ?? (options.long ? 12 : 6),
+                                   acksPerCycle: options.long ? 50...600 : 40...160,
+                                   segmentBytes: 256 * 1024, snapshotEvery: options.long ? 1_000 : 300)
+        guard let crash = CrashRun(settings) else {
+            print("crash-harness: cannot write into \(root)")
+            return false
+        }
+        let started = monotonicNanos()
+        let figures = crash.run()
+        print(figures.text("kill/restart"))
+        var ok = report(figures)
+        print("{\"seed\":\(options.seed),\"mode\":\"\(options.long ? "long" : "short")\",\(figures.json()),"
+              + "\"seconds\":\(Int(Double(monotonicNanos() - started) / 1e9))}")
+        if ok && !options.keep { try? FileManager.default.removeItem(atPath: root) }
+        if !ok { print("crash-harness: files kept in \(root)") }
+        ok = ok && true
+        return ok
+    }
+
+    /// Prints the first few problems; true when there are none.
+    func report(_ figures: RunFigures) -> Bool {
+        let problems = figures.problems + figures.check.failures
+        for problem in problems.prefix(8) { print("  PROBLEM \(problem)") }
+        if problems.count > 8 { print("  ... \(problems.count - 8) more") }
+        return figures.clean
+    }
+}
