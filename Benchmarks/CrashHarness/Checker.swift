@@ -30,10 +30,10 @@ struct CheckOutcome {
 }
 
 enum Checker {
-    static func check(port: Int, ledger: Ledger, context: String, random: inout SeededRandom) -> CheckOutcome {
+    static func check(port: Int, ledger: Ledger, context: String, random: inout SeededRandom, otherIDs: Set<String> = []) -> CheckOutcome {
         var outcome = CheckOutcome()
         guard let listed = listAll(port: port, failures: &outcome.failures) else { return outcome }
-        var known = Set<String>()
+        var known = otherIDs
         for index in ledger.numbers.indices where ledger.touched[index] {
             let id = ledger.numbers[index].id
             known.insert(id)

@@ -89,18 +89,35 @@ final class CrashRun {
         return figures
     }
 
-    /// Delivers until a random number of further acknowledgements, then SIGKILL.
-    func loadThenKill(_ server: ServeProcess) {
+    /// Starts delivering on `threads` connections (retries of what is in doubt first).
+    func startLoad(_ server: ServeProcess) -> LoadPhase {
         ledger.requeue(random: &random)
         let phase = LoadPhase(ledger: ledger, port: server.port, publicURL: server.publicURL, ackLog: ackLog,
                               threads: settings.threads, seconds: settings.phaseSeconds)
+        phase.start()
+        return phase
+    }
+
+    /// Polls until `condition`, the load runs dry, the server ends, or the deadline.
+    func wait(_ server: ServeProcess, seconds: Double, until condition: () -> Bool) {
+        let deadline = monotonicNanos() + Int64(seconds * 1e9)
+        while !condition() && !ledger.isIdle && server.process.isRunning && monotonicNanos() < deadline { usleep(500) }
+    }
+
+    /// SIGKILL, then the load threads end (their requests in flight stay in doubt).
+    func kill(_ server: ServeProcess, _ phase: LoadPhase?) {
+        if !server.process.isRunning { figures.problems.append("serve exited on its own with status \(server.process.terminationStatus)") }
+        server.kill()
+        phase?.stop()
+        if phase?.join() == false { figures.problems.append("a load thread did not finish") }
+    }
+
+    /// Delivers until a random number of further acknowledgements, then SIGKILL.
+    func loadThenKill(_ server: ServeProcess) {
         let target = ledger.acknowledged + random.int(settings.acksPerCycle)
         let snapshotFirst = random.chance(0.3)
-        phase.start()
-        let deadline = monotonicNanos() + Int64(settings.phaseSeconds * 1e9)
-        while ledger.acknowledged < target && !ledger.isIdle && server.process.isRunning && monotonicNanos() < deadline {
-            usleep(500)
-        }
+        let phase = startLoad(server)
+        wait(server, seconds: settings.phaseSeconds) { ledger.acknowledged >= target }
         var snapshotConnection: HTTPClientConnection?
         if snapshotFirst {
             figures.snapshotKills += 1
@@ -108,10 +125,7 @@ final class CrashRun {
             try? snapshotConnection?.write(HTTPClientConnection.request("POST", "/admin/snapshot", headers: [Credentials.bearer]))
             if DataFiles.waitForSnapshotTemporary(settings.dataDirectory, seconds: 0.3) { figures.killsDuringSnapshotWrite += 1 }
         }
-        if !server.process.isRunning { figures.problems.append("serve exited on its own with status \(server.process.terminationStatus)") }
-        server.kill()
-        phase.stop()
-        if !phase.join() { figures.problems.append("a load thread did not finish") }
+        kill(server, phase)
         if let last = DataFiles.segments(settings.dataDirectory).last, DataFiles.size(last) < 16_384 { figures.killsInFreshSegment += 1 }
         _ = snapshotConnection
     }

@@ -24,11 +24,15 @@ struct Harness {
         let figures = crash.run()
         print(figures.text("kill/restart"))
         var ok = report(figures)
+        var disk = DiskFullFigures()
+        if options.skipDisk { disk.skipped = "--no-disk" } else { disk = DiskFullRun.run(options: options, root: root) }
+        print(disk.text)
+        ok = report(disk.run) && ok
         print("{\"seed\":\(options.seed),\"mode\":\"\(options.long ? "long" : "short")\",\(figures.json()),"
+              + "\"disk_full\":\(disk.skipped == nil ? "{\(disk.run.json())}" : "\"skipped\""),"
               + "\"seconds\":\(Int(Double(monotonicNanos() - started) / 1e9))}")
         if ok && !options.keep { try? FileManager.default.removeItem(atPath: root) }
         if !ok { print("crash-harness: files kept in \(root)") }
-        ok = ok && true
         return ok
     }
 
