@@ -126,7 +126,7 @@ final class CrashRun {
             if DataFiles.waitForSnapshotTemporary(settings.dataDirectory, seconds: 0.3) { figures.killsDuringSnapshotWrite += 1 }
         }
         kill(server, phase)
-        if let last = DataFiles.segments(settings.dataDirectory).last, DataFiles.size(last) < 16_384 { figures.killsInFreshSegment += 1 }
+        if let last = DataFiles.segments(settings.dataDirectory).last, DataFiles.size(last) < 4_096 { figures.killsInFreshSegment += 1 }
         _ = snapshotConnection
     }
 

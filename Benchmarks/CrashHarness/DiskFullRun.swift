@@ -12,6 +12,7 @@ struct DiskFullFigures {
     var ackedAfterFull = 0
     var unavailableAfterFull = 0
     var readyzWhileFull = 0
+    var freeBytesAfterFill = 0
     var serverExitedWhileFull: Int32?
     var run = RunFigures()
 
@@ -19,7 +20,8 @@ struct DiskFullFigures {
 
     var text: String {
         if let skipped { return "disk full: skipped (\(skipped))" }
-        return "disk full (8 MiB tmpfs): acknowledged before the disk filled \(ackedBeforeFull), after \(ackedAfterFull); "
+        return "disk full (8 MiB tmpfs, 16 KiB segments): acknowledged before the disk filled \(ackedBeforeFull), after \(ackedAfterFull) "
+            + "(\(freeBytesAfterFill) bytes free after filling); "
             + "503 answers after \(unavailableAfterFull); /readyz while full \(readyzWhileFull)"
             + (serverExitedWhileFull.map { "; serve exited on its own with status \($0)" } ?? "")
             + "; after freeing space and a restart: lost \(run.check.lost), applied twice \(run.check.twice), "
@@ -41,7 +43,7 @@ enum DiskFullRun {
         defer { _ = runCommand("/bin/umount", [mountPoint]) }
         let settings = RunSettings(binary: options.numninja, runDirectory: root, dataDirectory: mountPoint + "/data",
                                    seed: options.seed ^ 0xD15C, cycles: 1, numbers: 80, prefix: "d", threads: 4,
-                                   acksPerCycle: 100...100, segmentBytes: 256 * 1024, snapshotEvery: 300, phaseSeconds: 30)
+                                   acksPerCycle: 100...100, segmentBytes: 16 * 1024, snapshotEvery: 200, phaseSeconds: 30)
         guard let crash = CrashRun(settings), let (server, _) = crash.startServer() else {
             out.skipped = "the server did not start on the tmpfs"
             return out
@@ -51,6 +53,7 @@ enum DiskFullRun {
         out.ackedBeforeFull = crash.ledger.acknowledged
         let filler = mountPoint + "/filler"
         fill(filler)
+        out.freeBytesAfterFill = freeBytes(mountPoint)
         let unavailableBefore = crash.ledger.unavailable
         crash.wait(server, seconds: 20) { crash.ledger.unavailable - unavailableBefore >= 20 }
         phase.stop()
@@ -82,6 +85,12 @@ enum DiskFullRun {
         crash.verifyJournal("after the disk-full run", allowTornTail: false)
         out.run = crash.finish()
         return out
+    }
+
+    static func freeBytes(_ path: String) -> Int {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return -1 }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
     }
 
     /// Writes zeros until the file system is full (bounded: the tmpfs is 8 MiB).

@@ -41,7 +41,7 @@ struct RunFigures {
             + "in doubt at a kill and found landed on retry \(landedWithoutAck), 503 answers \(unavailable), "
             + "requests cut by a kill \(connectionFailures); recovery after kill p50 \(Self.millis(Self.percentile(recoveryMillis, 0.5))) ms, "
             + "max \(Self.millis(recoveryMillis.max() ?? 0)) ms; kills after POST /admin/snapshot \(snapshotKills) "
-            + "(\(killsDuringSnapshotWrite) with the snapshot's temporary file present), kills within 16 KiB of a new segment "
+            + "(\(killsDuringSnapshotWrite) with the snapshot's temporary file present), kills within 4 KiB of a new segment "
             + "\(killsInFreshSegment), torn tails seen by journal verify after a kill \(tornTailsAfterKill), segments at the end \(segmentsAtEnd); "
             + "numbers by state at the end: " + check.states.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }

@@ -10,12 +10,12 @@ struct Harness {
     func run() -> Bool {
         let root = options.directory ?? NSTemporaryDirectory() + "crash-harness-\(options.seed)-\(getpid())"
         try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let cycles = options.cycles ?? (options.long ? 200 : 10)
+        let cycles = options.cycles ?? (options.long ? 200 : 12)
         let settings = RunSettings(binary: options.numninja, runDirectory: root, dataDirectory: root + "/data", seed: options.seed,
-                                   cycles: cycles, numbers: options.numbers ?? (options.long ? 8_000 : 160),
+                                   cycles: cycles, numbers: options.numbers ?? (options.long ? 8_000 : 260),
                                    threads: options.threads ?? (options.long ? 12 : 6),
-                                   acksPerCycle: options.long ? 50...600 : 40...160,
-                                   segmentBytes: 256 * 1024, snapshotEvery: options.long ? 1_000 : 300)
+                                   acksPerCycle: options.long ? 50...600 : 60...250,
+                                   segmentBytes: 16 * 1024, snapshotEvery: options.long ? 1_000 : 200)
         guard let crash = CrashRun(settings) else {
             print("crash-harness: cannot write into \(root)")
             return false
@@ -24,6 +24,13 @@ struct Harness {
         let figures = crash.run()
         print(figures.text("kill/restart"))
         var ok = report(figures)
+        if figures.clean {
+            let faults = JournalFaults.run(crash)
+            print("torn tail: \(faults.tornTail)")
+            print("corrupted record: \(faults.corruptMiddle)")
+            for problem in faults.problems.prefix(8) { print("  PROBLEM \(problem)") }
+            ok = ok && faults.problems.isEmpty
+        }
         var disk = DiskFullFigures()
         if options.skipDisk { disk.skipped = "--no-disk" } else { disk = DiskFullRun.run(options: options, root: root) }
         print(disk.text)
