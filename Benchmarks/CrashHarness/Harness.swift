@@ -35,9 +35,16 @@ struct Harness {
         if options.skipDisk { disk.skipped = "--no-disk" } else { disk = DiskFullRun.run(options: options, root: root) }
         print(disk.text)
         ok = report(disk.run) && ok
+        var recovery = "\"not_run\""
+        if options.recoveryNumbers > 0 {
+            let (text, built) = RecoveryFigure.run(options: options, root: root)
+            print(text)
+            recovery = built ? "\"\(text.replacingOccurrences(of: "\"", with: "'"))\"" : "\"failed\""
+            ok = ok && built
+        }
         print("{\"seed\":\(options.seed),\"mode\":\"\(options.long ? "long" : "short")\",\(figures.json()),"
               + "\"disk_full\":\(disk.skipped == nil ? "{\(disk.run.json())}" : "\"skipped\""),"
-              + "\"seconds\":\(Int(Double(monotonicNanos() - started) / 1e9))}")
+              + "\"recovery_figure\":\(recovery),\"seconds\":\(Int(Double(monotonicNanos() - started) / 1e9))}")
         if ok && !options.keep { try? FileManager.default.removeItem(atPath: root) }
         if !ok { print("crash-harness: files kept in \(root)") }
         return ok
