@@ -71,7 +71,12 @@ final class CrashRun {
             server = next
             figures.cycles = cycle
             figures.recoveryMillis.append(millis)
+            noteRecoverySummary(server)
             check(server, "after kill \(cycle)")
+            if cycle % 25 == 0 {
+                say("  cycle \(cycle): acknowledged \(ledger.acknowledged), lost \(figures.check.lost), twice \(figures.check.twice), "
+                      + "mismatches \(figures.check.mismatches), last recovery \(RunFigures.millis(millis)) ms")
+            }
             if !figures.clean && figures.check.failures.count >= 5 { server.kill(); return finish() }
         }
         settle(server)
@@ -81,6 +86,14 @@ final class CrashRun {
         if status != 0 { figures.problems.append("serve exited \(status) on SIGTERM") }
         verifyJournal("after the final stop", allowTornTail: false)
         return finish()
+    }
+
+    /// The `records_replayed` and `millis` of the start-up summary line.
+    func noteRecoverySummary(_ server: ServeProcess) {
+        guard let line = server.waitForLine(containing: "\"records_replayed\"", seconds: 5),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return }
+        if let replayed = object["records_replayed"] as? Int { figures.recordsReplayed.append(replayed) }
+        if let millis = (object["millis"] as? NSNumber)?.doubleValue { figures.serverRecoveryMillis.append(millis) }
     }
 
     func finish() -> RunFigures {

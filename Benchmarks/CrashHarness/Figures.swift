@@ -8,6 +8,9 @@ struct RunFigures {
     var connectionFailures = 0
     var check = CheckOutcome()
     var recoveryMillis: [Double] = []
+    /// The server's own figures from its recovery summary line: milliseconds and records replayed.
+    var serverRecoveryMillis: [Double] = []
+    var recordsReplayed: [Int] = []
     var snapshotKills = 0
     var killsDuringSnapshotWrite = 0
     var killsInFreshSegment = 0
@@ -40,7 +43,9 @@ struct RunFigures {
             + "model mismatches \(check.mismatches), version decreases \(check.versionDecreases), phantom numbers \(check.phantoms); "
             + "in doubt at a kill and found landed on retry \(landedWithoutAck), 503 answers \(unavailable), "
             + "requests cut by a kill \(connectionFailures); recovery after kill p50 \(Self.millis(Self.percentile(recoveryMillis, 0.5))) ms, "
-            + "max \(Self.millis(recoveryMillis.max() ?? 0)) ms; kills after POST /admin/snapshot \(snapshotKills) "
+            + "max \(Self.millis(recoveryMillis.max() ?? 0)) ms (the server's own recovery p50 \(Self.millis(Self.percentile(serverRecoveryMillis, 0.5))) ms, "
+            + "max \(Self.millis(serverRecoveryMillis.max() ?? 0)) ms; records replayed p50 \(Int(Self.percentile(recordsReplayed.map(Double.init), 0.5))), "
+            + "max \(recordsReplayed.max() ?? 0)); kills after POST /admin/snapshot \(snapshotKills) "
             + "(\(killsDuringSnapshotWrite) with the snapshot's temporary file present), kills within 4 KiB of a new segment "
             + "\(killsInFreshSegment), torn tails seen by journal verify after a kill \(tornTailsAfterKill), segments at the end \(segmentsAtEnd); "
             + "numbers by state at the end: " + check.states.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

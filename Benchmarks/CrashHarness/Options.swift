@@ -9,7 +9,7 @@ struct HarnessOptions {
     var threads: Int?
     var binary: String?
     var directory: String?
-    var recoveryNumbers = 0
+    var recoveryNumbers: Int?
     var recoveryTail = 200_000
     var skipDisk = false
     var keep = false
@@ -17,6 +17,7 @@ struct HarnessOptions {
     static let usage = """
         usage: crash-harness [--short | --long] [--seed N] [--cycles N] [--numbers N] [--threads N]
                              [--binary PATH] [--dir PATH] [--recovery-numbers N] [--recovery-tail N] [--no-disk] [--keep]
+        --recovery-numbers: numbers in the recovery-time data directory (long form: 1000000; 0 skips)
         """
 
     static func parse(_ arguments: [String]) -> HarnessOptions {
@@ -46,7 +47,7 @@ struct HarnessOptions {
             case "--no-disk": options.skipDisk = true
             case "--keep": options.keep = true
             case "--help", "-h":
-                print(usage)
+                say(usage)
                 exit(0)
             default: fail("unknown argument \(arguments[index])")
             }

@@ -7,7 +7,7 @@ import Foundation
 /// journal tail of `tail` Stripe events after it, built over HTTP (fsync off while building: only the result
 /// matters), then `numninja serve` started on it, timed from spawn to `/readyz` 200.
 enum RecoveryFigure {
-    static func run(options: HarnessOptions, root: String) -> (String, Bool) {
+    static func run(options: HarnessOptions, numbers: Int, root: String) -> (String, Bool) {
         let data = root + "/recovery-data"
         try? FileManager.default.removeItem(atPath: data)
         let building = Credentials.environment.merging(["NUMNINJA_FSYNC": "never", "NUMNINJA_SNAPSHOT_EVERY": "1000000000"]) { $1 }
@@ -15,7 +15,6 @@ enum RecoveryFigure {
             return ("recovery figure: the server did not start", false)
         }
         let started = monotonicNanos()
-        let numbers = options.recoveryNumbers
         let reserved = blast(port: builder.port, count: numbers) { index in
             RequestRenderer.reserve(NumberIdentity(index: index, prefix: "r"))
         }
