@@ -24,6 +24,10 @@ struct Harness {
         let figures = crash.run()
         say(figures.text("kill/restart"))
         var ok = report(figures)
+        if let replayed = figures.recordsReplayed.max(), replayed > 2 * settings.snapshotEvery {
+            say("  NOTE a restart replayed \(replayed) journal records with NUMNINJA_SNAPSHOT_EVERY=\(settings.snapshotEvery): "
+                + "automatic snapshots did not keep the replayed tail short across restarts")
+        }
         if figures.clean {
             let faults = JournalFaults.run(crash)
             say("torn tail: \(faults.tornTail)")
