@@ -17,7 +17,7 @@ struct CheckOutcome {
 
     var clean: Bool { lost == 0 && twice == 0 && mismatches == 0 && versionDecreases == 0 && phantoms == 0 && failures.isEmpty }
 
-    mutating func merge(_ other: CheckOutcome) {
+    mutating func merge(_ other: CheckOutcome, keepStates: Bool = false) {
         numbersChecked += other.numbersChecked
         lost += other.lost
         twice += other.twice
@@ -25,7 +25,7 @@ struct CheckOutcome {
         versionDecreases += other.versionDecreases
         phantoms += other.phantoms
         failures += other.failures
-        states = other.states
+        if !keepStates { states = other.states }
     }
 }
 

@@ -81,6 +81,9 @@ final class CrashRun {
         }
         settle(server)
         check(server, "final, nothing in doubt")
+        let history = HistoryCheck.check(port: server.port, ledger: ledger, sample: 400, context: "final history", random: &random)
+        figures.historyChecked = history.numbersChecked
+        figures.check.merge(history, keepStates: true)
         if ledger.inDoubtCount > 0 { figures.problems.append("\(ledger.inDoubtCount) deliveries still in doubt at the end") }
         let status = server.stop()
         if status != 0 { figures.problems.append("serve exited \(status) on SIGTERM") }

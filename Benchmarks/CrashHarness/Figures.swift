@@ -16,6 +16,7 @@ struct RunFigures {
     var killsInFreshSegment = 0
     var tornTailsAfterKill = 0
     var segmentsAtEnd = 0
+    var historyChecked = 0
     var snapshotsTaken = 0
     var problems: [String] = []
 
@@ -47,7 +48,8 @@ struct RunFigures {
             + "max \(Self.millis(serverRecoveryMillis.max() ?? 0)) ms; records replayed p50 \(Int(Self.percentile(recordsReplayed.map(Double.init), 0.5))), "
             + "max \(recordsReplayed.max() ?? 0)); kills after POST /admin/snapshot \(snapshotKills) "
             + "(\(killsDuringSnapshotWrite) with the snapshot's temporary file present), kills within 4 KiB of a new segment "
-            + "\(killsInFreshSegment), torn tails seen by journal verify after a kill \(tornTailsAfterKill), segments at the end \(segmentsAtEnd); "
+            + "\(killsInFreshSegment), torn tails seen by journal verify after a kill \(tornTailsAfterKill), segments at the end \(segmentsAtEnd), "
+            + "event histories checked at the end \(historyChecked); "
             + "numbers by state at the end: " + check.states.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
