@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA_DIR ?= data/state
 
-.PHONY: run build test bench deps clean
+.PHONY: run build test bench crash-test deps clean
 
 # Installs the system libraries the build links (Debian: liblz4-dev, libssl-dev, zlib1g-dev) when missing,
 # and the Python packages the tests run: the pinned SDKs (`stripe`, `didww`) for the signature parity tests,
@@ -31,6 +31,10 @@ bench: deps
 	./.build/release/number-bench
 	./.build/release/engine-bench
 	./Benchmarks/http-bench.sh
+
+# SIGKILL under signed load, 200 times, checked against an independent model (Benchmarks/README.md).
+crash-test: deps
+	./Benchmarks/crash-test.sh
 
 clean:
 	rm -rf .build

@@ -32,6 +32,7 @@ let package = Package(
         .executableTarget(name: "engine-bench", dependencies: ["NumberActors"], path: "Benchmarks/EngineBench"),
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
         .executableTarget(name: "http-bench", dependencies: ["Server", "CSystemShim"], path: "Benchmarks/HTTPBench"),
+        .executableTarget(name: "crash-harness", dependencies: ["Server"], path: "Benchmarks/CrashHarness"),
 
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "NumberActorsTests", dependencies: ["NumberActors", "TestSupport"]),
