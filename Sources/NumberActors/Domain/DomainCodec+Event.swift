@@ -55,6 +55,7 @@ extension DomainEventPayload: DomainCodable {
         case .operatorCancel(let name): writer.u8(25); writer.string(name)
         case .effectCompleted(let id, let details): writer.u8(26); writer.write(id); writer.string(details)
         case .effectFailed(let id, let details): writer.u8(27); writer.write(id); writer.string(details)
+        case .effectRetried(let id, let name): writer.u8(28); writer.write(id); writer.string(name)
         }
     }
 
@@ -88,6 +89,7 @@ extension DomainEventPayload: DomainCodable {
         case 25: self = .operatorCancel(operatorName: try reader.string())
         case 26: self = .effectCompleted(effectID: try reader.read(), details: try reader.string())
         case 27: self = .effectFailed(effectID: try reader.read(), details: try reader.string())
+        case 28: self = .effectRetried(effectID: try reader.read(), operatorName: try reader.string())
         default: throw .invalidTag(type: "DomainEventPayload", tag: tag, offset: at)
         }
     }

@@ -72,6 +72,8 @@ public enum DomainEventPayload: Sendable, Hashable {
     // Outbox results
     case effectCompleted(effectID: EffectID, details: String)
     case effectFailed(effectID: EffectID, details: String)
+    /// An operator puts a failed outbox entry back to pending (`POST /admin/effects/{id}/retry`).
+    case effectRetried(effectID: EffectID, operatorName: String)
 
     /// `kindName` of every payload, in codec tag order (tag = index + 1).
     static let kindNames: [String] = [
@@ -80,7 +82,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         "dispute_opened", "dispute_closed", "provisioning_started", "provisioning_failed", "order_completed",
         "order_canceled", "provider_blocked", "provider_unblocked", "provider_terminated", "call_recorded",
         "sms_received", "voicemail_left", "operator_hold", "operator_unhold", "operator_cancel",
-        "effect_completed", "effect_failed",
+        "effect_completed", "effect_failed", "effect_retried",
     ]
 
     /// UTF-8 of `kindNames`, for decoding without allocating.
@@ -121,6 +123,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         case .operatorCancel: 25
         case .effectCompleted: 26
         case .effectFailed: 27
+        case .effectRetried: 28
         }
     }
 
@@ -154,6 +157,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         case .operatorCancel: "operator_cancel"
         case .effectCompleted: "effect_completed"
         case .effectFailed: "effect_failed"
+        case .effectRetried: "effect_retried"
         }
     }
 }

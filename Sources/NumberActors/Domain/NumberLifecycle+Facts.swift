@@ -95,6 +95,14 @@ extension NumberLifecycle {
             }
             state.outbox[index].status = .failed(details: details)
             return .applied
+        case .effectRetried(let effectID, _):
+            guard let index = state.outbox.firstIndex(where: { $0.effect.id == effectID }) else {
+                return .ignored(reason: IgnoreReason.unknownEffect)
+            }
+            // Only a failed entry goes back to pending; a retry of a pending one changes nothing.
+            guard case .failed = state.outbox[index].status else { return .ignored(reason: IgnoreReason.duplicate) }
+            state.outbox[index].status = .pending
+            return .applied
         default:
             preconditionFailure("applyFacts handles \(event.payload.kindName)")
         }
