@@ -20,7 +20,10 @@ final class ServeProcess: @unchecked Sendable {
         self.stderrPath = stderrPath
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // The model covers provider events only: effects (which would journal outbox events, and buy and
+        // release DIDs at the simulators) stay pending.
+        process.environment = ProcessInfo.processInfo.environment.merging(["NUMNINJA_EFFECTS": "pause"]) { $1 }
+            .merging(environment) { $1 }
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         let pipe = Pipe()

@@ -62,6 +62,8 @@ struct NumNinjaServer {
         environment["NUMNINJA_FSYNC"] = fsync
         environment["NUMNINJA_STRIPE_WEBHOOK_SECRETS"] = secret
         environment["NUMNINJA_STRIPE_TOLERANCE_SECONDS"] = "0"
+        // Ingestion alone: no effect workers calling simulators on the same two cores.
+        environment["NUMNINJA_EFFECTS"] = "pause"
         process.environment = environment
         let stdout = Pipe()
         process.standardOutput = stdout

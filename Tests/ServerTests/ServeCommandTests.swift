@@ -41,7 +41,9 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--data-dir", data.path, "--listen", "127.0.0.1:0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Effects stay in the outboxes unless a test asks for them to run (the state then changes by itself).
+        process.environment = ProcessInfo.processInfo.environment.merging(["NUMNINJA_EFFECTS": "pause"]) { $1 }
+            .merging(environment) { $1 }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice

@@ -315,6 +315,11 @@ public final class NumberEngine: Sendable {
 
     public var parkedEvents: [ParkedEvent] { live.withLock { $0.parked.all } }
 
+    /// The number the router's indexes give for `keys` (as an event carrying them would be routed), if any.
+    public func numberID(routing keys: [RouteKey]) -> String? {
+        live.withLock { $0.router.resolve(keys) }
+    }
+
     /// Nil while healthy; why the engine stopped accepting events otherwise.
     public var failure: String? { live.withLock { $0.failure } }
 

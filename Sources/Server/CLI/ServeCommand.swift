@@ -28,8 +28,22 @@ enum ServeCommand {
           --journal-segment-bytes     NUMNINJA_JOURNAL_SEGMENT_BYTES     67108864
           --header-timeout-seconds    NUMNINJA_HEADER_TIMEOUT_SECONDS    10
           --idle-timeout-seconds      NUMNINJA_IDLE_TIMEOUT_SECONDS      60
+          --didww-api-url             NUMNINJA_DIDWW_API_URL             DIDWW API v3 (unset: built-in simulator)
+          --didww-api-key             NUMNINJA_DIDWW_API_KEY             required with the URL
+          --didww-trunk-id            NUMNINJA_DIDWW_TRUNK_ID            voice-in trunk for live DIDs
+          --didww-sms-url             NUMNINJA_DIDWW_SMS_URL             DIDWW Outbound SMS API (unset: simulator)
+          --didww-sms-user            NUMNINJA_DIDWW_SMS_USER            required with the URL
+          --didww-sms-password        NUMNINJA_DIDWW_SMS_PASSWORD        required with the URL
+          --stripe-api-url            NUMNINJA_STRIPE_API_URL            Stripe API (unset: simulator)
+          --stripe-api-key            NUMNINJA_STRIPE_API_KEY            required with the URL
+          --smtp-url                  NUMNINJA_SMTP_URL                  smtp://user:pass@host:port or smtps:// (unset: sink)
+          --mail-from                 NUMNINJA_MAIL_FROM                 sender of customer email
+          --effects                   NUMNINJA_EFFECTS                   run | pause (effects stay pending in the outboxes)
+          --effect-max-attempts       NUMNINJA_EFFECT_MAX_ATTEMPTS       8 (then the effect fails for good)
+          --reconcile-interval-seconds NUMNINJA_RECONCILE_INTERVAL_SECONDS 300 (DIDWW DID list, Stripe undelivered events)
         In development, unset secrets and tokens are generated once into DIR/dev-secrets.json (mode 0600);
-        production refuses to start while any is unset.
+        production refuses to start while any is unset. A provider without a URL is served by a built-in
+        simulator on loopback, announced loudly at start; a configured provider is never simulated.
         """
 
     static func run(_ arguments: ArraySlice<String>) async throws -> Int32 {
@@ -47,6 +61,17 @@ enum ServeCommand {
         announce(settings, secrets)
 
         let context = ServiceContext(settings: settings, secrets: secrets)
+        let fulfilment = settings.effectsPaused ? nil : try Fulfilment.make(settings: settings, didwwCallbackSecret: secrets.didww[0],
+                                             webhookSecrets: CustomerWebhookSecret(directory: settings.dataDirectory),
+                                             metrics: context.metrics, logger: context.logger,
+                                             publicURL: { context.publicURL })
+        if let fulfilment {
+            context.attach(fulfilment.workers)
+            announceSimulators(fulfilment, settings)
+        } else {
+            Output.standardError.line("NUMNINJA_EFFECTS=pause: effects are kept in the outboxes and not carried out")
+            Output.standardError.flush()
+        }
         let routes = Routes(context: context)
         let log = RequestLog(logger: context.logger, metrics: context.metrics)
         let immediate: HTTPServer.ImmediateHandler = { request, responder in
@@ -74,11 +99,13 @@ enum ServeCommand {
         }
         let engine: NumberEngine
         do {
-            let options = engineOptions(settings, metrics: context.metrics, changes: context.changes)
+            let options = engineOptions(settings, metrics: context.metrics, changes: context.changes,
+                                        workers: fulfilment?.workers)
             engine = try await Task.detached { try NumberEngine.open(data, lock: lock, options: options) }.value
         } catch {
             signals.cancel()
             await server.shutdown()
+            await fulfilment?.stop()
             lock.release()
             throw error
         }
@@ -87,9 +114,12 @@ enum ServeCommand {
         Output.standardOutput.line(RecoverCommand.summaryJSON(engine.recovery))
         Output.standardOutput.line("{\"event\":\"ready\"}")
         Output.standardOutput.flush()
+        let stripeEndpoint = context.stripe
+        fulfilment?.start(engine: engine) { body in await stripeEndpoint.ingestFetched(body, context: context) }
 
         await server.waitUntilStopped()
         signals.cancel()
+        await fulfilment?.stop()
         engine.close()
         context.logger.flush()
         Output.standardOutput.line("{\"event\":\"stopped\"}")
@@ -107,14 +137,38 @@ enum ServeCommand {
 
     /// The engine's settings, with the journal's batch figures going to `metrics` and every applied
     /// change to the live streams.
-    static func engineOptions(_ settings: ServeSettings, metrics: Metrics, changes: NumberChangeFeed) -> EngineOptions {
+    static func engineOptions(_ settings: ServeSettings, metrics: Metrics, changes: NumberChangeFeed,
+                              workers: EffectWorkers? = nil) -> EngineOptions {
         var options = EngineOptions()
         options.journal.durability = settings.durability
         options.journal.segmentBytes = settings.journalSegmentBytes
         options.snapshotEvery = settings.snapshotEvery
         options.journal.onBatch = { records, _, syncSeconds in metrics.journalBatch(records: records, syncSeconds: syncSeconds) }
-        options.observer = changes.observer
+        let feed = changes.observer
+        if let effects = workers?.observer {
+            options.observer = EngineObserver { state, emitted in
+                feed.applied(state, emitted)
+                effects.applied(state, emitted)
+            }
+        } else {
+            options.observer = feed
+        }
         return options
+    }
+
+    /// Which providers are simulated, loudly on standard error and as one JSON line on standard output
+    /// (`{"event":"simulators","providers":[...]}`), so nobody mistakes a simulated purchase for a real one.
+    static func announceSimulators(_ fulfilment: Fulfilment, _ settings: ServeSettings) {
+        guard !fulfilment.simulatedNotice.isEmpty else { return }
+        let banner = settings.mode == .production ? "WARNING: production with SIMULATED providers" : "SIMULATED providers"
+        Output.standardError.line("\(banner) (nothing is bought, billed or sent for real):")
+        for line in fulfilment.simulatedNotice { Output.standardError.line("  " + line) }
+        Output.standardError.flush()
+        var json = JSONObject()
+        json.set("event", "simulators")
+        json.setRaw("providers", "[" + fulfilment.simulatedNotice.map(JSONText.quote).joined(separator: ",") + "]")
+        Output.standardOutput.line(json.string)
+        Output.standardOutput.flush()
     }
 
     /// Loud start-up notes on standard error: generated development secrets, and durability turned off.

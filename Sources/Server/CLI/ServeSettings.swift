@@ -28,6 +28,15 @@ struct ServeSettings: Sendable {
     var journalSegmentBytes = 67_108_864
     var headerTimeoutSeconds = 10
     var idleTimeoutSeconds = 60
+    /// Providers (nil URL: not configured, so the built-in simulator serves it).
+    var providers = ProviderSettings()
+    /// `NUMNINJA_EFFECTS=pause`: effects are stored in the outboxes but not carried out (maintenance, tests
+    /// that need a still world); `run` (the default) carries them out.
+    var effectsPaused = false
+    /// Attempts of one effect before it fails for good (retryable failures only).
+    var effectMaxAttempts = 8
+    /// DIDWW reconciliation and Stripe catch-up run at start and then this often.
+    var reconcileIntervalSeconds = 300
 
     /// Flag name (without `--`) → environment variable. Every variable has a flag.
     static let variables: [(flag: String, variable: String)] = [
@@ -47,6 +56,19 @@ struct ServeSettings: Sendable {
         ("journal-segment-bytes", "NUMNINJA_JOURNAL_SEGMENT_BYTES"),
         ("header-timeout-seconds", "NUMNINJA_HEADER_TIMEOUT_SECONDS"),
         ("idle-timeout-seconds", "NUMNINJA_IDLE_TIMEOUT_SECONDS"),
+        ("didww-api-url", "NUMNINJA_DIDWW_API_URL"),
+        ("didww-api-key", "NUMNINJA_DIDWW_API_KEY"),
+        ("didww-trunk-id", "NUMNINJA_DIDWW_TRUNK_ID"),
+        ("didww-sms-url", "NUMNINJA_DIDWW_SMS_URL"),
+        ("didww-sms-user", "NUMNINJA_DIDWW_SMS_USER"),
+        ("didww-sms-password", "NUMNINJA_DIDWW_SMS_PASSWORD"),
+        ("stripe-api-url", "NUMNINJA_STRIPE_API_URL"),
+        ("stripe-api-key", "NUMNINJA_STRIPE_API_KEY"),
+        ("smtp-url", "NUMNINJA_SMTP_URL"),
+        ("mail-from", "NUMNINJA_MAIL_FROM"),
+        ("effects", "NUMNINJA_EFFECTS"),
+        ("effect-max-attempts", "NUMNINJA_EFFECT_MAX_ATTEMPTS"),
+        ("reconcile-interval-seconds", "NUMNINJA_RECONCILE_INTERVAL_SECONDS"),
     ]
 
     static var flagNames: Set<String> { Set(variables.map(\.flag)) }
@@ -97,6 +119,13 @@ struct ServeSettings: Sendable {
         journalSegmentBytes = try Self.integer(value("journal-segment-bytes"), minimum: 4096) ?? journalSegmentBytes
         headerTimeoutSeconds = try Self.integer(value("header-timeout-seconds"), minimum: 1) ?? headerTimeoutSeconds
         idleTimeoutSeconds = try Self.integer(value("idle-timeout-seconds"), minimum: 1) ?? idleTimeoutSeconds
+        if let (name, text) = value("effects") {
+            guard text == "run" || text == "pause" else { throw UsageError("\(name) must be run or pause, got '\(text)'") }
+            effectsPaused = text == "pause"
+        }
+        effectMaxAttempts = try Self.integer(value("effect-max-attempts"), minimum: 1) ?? effectMaxAttempts
+        reconcileIntervalSeconds = try Self.integer(value("reconcile-interval-seconds"), minimum: 1) ?? reconcileIntervalSeconds
+        providers = try ProviderSettings(value)
     }
 
     private static func list(_ entry: (name: String, text: String)?) throws -> [String]? {

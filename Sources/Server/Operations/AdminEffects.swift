@@ -6,9 +6,9 @@ import NumberActors
 /// not completed, those that failed for good first, then by id (number, version, index). `limit` defaults to
 /// 100 (at most 1000).
 ///
-/// Retry: 404 `not_found` for an effect in no outbox (unknown, or already completed); 409 `not_failed` for one
-/// still pending. Re-queueing a failed effect needs a domain event that the effect workers will bring; until
-/// then a failed effect answers 501 `not_implemented` and nothing changes.
+/// Retry (needs `X-Operator`): 404 `not_found` for an effect in no outbox (unknown, or already completed); 409
+/// `not_failed` for one still pending. A failed effect gets `effect_retried` journaled (with the operator), which
+/// puts it back to pending, and the effect workers run it again from its first attempt; 200 with the effect.
 extension AdminEndpoints {
     static let effectsDefaultLimit = 100
     static let effectsMaximumLimit = 1000
@@ -53,7 +53,12 @@ extension AdminEndpoints {
         return .json(status: 200, "{\"effects\":[" + items.joined(separator: ",") + "]}")
     }
 
-    func retry(_ text: String) async -> HTTPResponse {
+    func retry(_ text: String, _ request: HTTPRequest) async -> HTTPResponse {
+        let name: String
+        switch Self.operatorName(request) {
+        case .failure(let error): return error.response
+        case .success(let value): name = value
+        }
         guard let engine = context.engine else { return context.unavailable() }
         let notFound = HTTPResponse.error(status: 404, code: "not_found", message: "No effect \(text) is waiting in an outbox.")
         guard let id = EffectJSON.parseID(text), let entry = await engine.number(id.numberID),
@@ -61,7 +66,17 @@ extension AdminEndpoints {
         guard outbox.isFailed else {
             return .error(status: 409, code: "not_failed", message: "The effect \(text) has not failed; it is still pending.")
         }
-        return .error(status: 501, code: "not_implemented", message: "Retrying a failed effect is not available yet.")
+        let eventID = APIEvents.uniqueEventID(prefix: "op_retry_")
+        let event = IncomingEvent(channel: APIEvents.operatorChannel, numberID: id.numberID,
+                                  source: EventSource(eventID: eventID, time: APIEvents.nowSeconds()),
+                                  payload: .effectRetried(effectID: id, operatorName: name))
+        do { _ = try await engine.ingest(event) } catch { return APIAccess.ingestFailure(error) }
+        context.effectWorkers?.retried(outbox.effect)
+        guard let after = await engine.number(id.numberID),
+              let entry = after.state.outbox.first(where: { $0.effect.id == id }) else {
+            return APIAccess.internalError("The effect \(text) cannot be read.")
+        }
+        return .json(status: 200, EffectJSON.render(entry))
     }
 }
 

@@ -64,7 +64,7 @@ struct AdminEndpoints: Sendable {
         case .effects: return await effects(request)
         case .assign(let id): return await assign(id, request)
         case .discard(let id): return await discard(id, request)
-        case .retry(let id): return await retry(id)
+        case .retry(let id): return await retry(id, request)
         case .numberAction(let id, let action): return await numberAction(action, id, request)
         }
     }
@@ -73,7 +73,7 @@ struct AdminEndpoints: Sendable {
 
     func status() async -> HTTPResponse {
         guard let engine = context.engine else { return context.unavailable() }
-        return .json(status: 200, await AdminStatus.collect(engine).json)
+        return .json(status: 200, await AdminStatus.collect(engine, workers: context.effectWorkers).json)
     }
 
     func snapshot() async -> HTTPResponse {

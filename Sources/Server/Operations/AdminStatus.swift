@@ -6,25 +6,23 @@ import Glibc
 
 /// `GET /admin/status`:
 /// `{"journal": {"last_sequence", "bytes", "segments"}, "snapshot": {"sequence", "bytes", "taken_at", "millis"},
-///   "numbers": {<state>: count}, "outbox": {"pending", "failed", "oldest_age_seconds"}, "unroutable": n}`.
+///   "numbers": {<state>: count}, "outbox": {"pending", "retrying", "failed", "oldest_age_seconds"}, "unroutable": n}`.
 ///
 /// - journal: the durable last sequence, and the segment files in the journal directory with their sizes.
 /// - snapshot: the one this process took last; after a restart, before any, the newest file in the snapshots
 ///   directory (`millis` null, since taking it was timed by another process); every field null when none exists.
 ///   `taken_at` is the snapshot file's modification time.
 /// - numbers: every state, zeros included.
-/// - outbox: entries not completed, over all numbers; `oldest_age_seconds` is the age of the event that emitted
-///   the oldest of them (by the event's own time, from the number's history; an effect older than the history
-///   counts from the history's oldest entry, so the age is then a lower bound); null when the outbox is empty.
+/// - outbox: entries not completed, over all numbers (see `OutboxStatus`): pending (retrying ones included),
+///   retrying (the last attempt failed and another is scheduled), failed for good; `oldest_age_seconds` is the
+///   age of the oldest pending one, null when none is pending.
 struct AdminStatus: Sendable {
     var lastSequence: UInt64 = 0
     var journalBytes = 0
     var journalSegments = 0
     var snapshot: SnapshotFacts?
     var numbers: [LifecycleState: Int] = [:]
-    var outboxPending = 0
-    var outboxFailed = 0
-    var oldestEffectTime: UnixSeconds?
+    var outbox = OutboxStatus()
     var now: UnixSeconds = 0
     var unroutable = 0
 
@@ -35,7 +33,7 @@ struct AdminStatus: Sendable {
         var millis: Double?
     }
 
-    static func collect(_ engine: NumberEngine) async -> AdminStatus {
+    static func collect(_ engine: NumberEngine, workers: EffectWorkers? = nil) async -> AdminStatus {
         var status = AdminStatus()
         status.now = APIEvents.nowSeconds()
         status.lastSequence = engine.journal.lastSequence
@@ -47,20 +45,13 @@ struct AdminStatus: Sendable {
         for actor in engine.actors {
             status.count(await actor.current().state)
         }
+        status.outbox.add(workers)
         return status
     }
 
     mutating func count(_ state: NumberState) {
         numbers[state.state, default: 0] += 1
-        guard !state.outbox.isEmpty else { return }
-        var oldestVersion = UInt64.max
-        for entry in state.outbox {
-            if case .failed = entry.status { outboxFailed += 1 } else { outboxPending += 1 }
-            oldestVersion = min(oldestVersion, entry.effect.id.version)
-        }
-        let events = state.history.events
-        let emitted = events.first { $0.version == oldestVersion }?.time ?? events.first?.time ?? state.updatedAt
-        if let emitted { oldestEffectTime = min(oldestEffectTime ?? emitted, emitted) }
+        outbox.count(state)
     }
 
     static func snapshotFacts(_ engine: NumberEngine) -> SnapshotFacts? {
@@ -91,15 +82,16 @@ struct AdminStatus: Sendable {
         if let millis = snapshot?.millis { snapshotJSON.set("millis", millis) } else { snapshotJSON.setRaw("millis", "null") }
         var states = JSONObject()
         for state in LifecycleState.allCases { states.set(state.rawValue, numbers[state] ?? 0) }
-        var outbox = JSONObject()
-        outbox.set("pending", outboxPending)
-        outbox.set("failed", outboxFailed)
-        outbox.set("oldest_age_seconds", oldestEffectTime.map { max(0, now - $0) })
+        var outboxJSON = JSONObject()
+        outboxJSON.set("pending", outbox.pending)
+        outboxJSON.set("retrying", outbox.retrying)
+        outboxJSON.set("failed", outbox.failed)
+        outboxJSON.set("oldest_age_seconds", outbox.oldestAgeSeconds(now: now))
         var json = JSONObject()
         json.setRaw("journal", journal.string)
         json.setRaw("snapshot", snapshotJSON.string)
         json.setRaw("numbers", states.string)
-        json.setRaw("outbox", outbox.string)
+        json.setRaw("outbox", outboxJSON.string)
         json.set("unroutable", unroutable)
         return json.string
     }

@@ -63,6 +63,8 @@ final class Metrics: Sendable {
     let journalFsync = Histogram(bounds: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
     let journalBatchRecords = Histogram(bounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192])
     let sseClients = Atomic<Int>(0)
+    /// Effect attempts by kind and outcome (the effect workers record them).
+    let effects = EffectCounters()
     private let webhooks = Mutex([UInt64](repeating: 0, count: WebhookSource.allCases.count * WebhookOutcome.allCases.count))
     private let httpStatuses = Mutex([Int: UInt64]())
 
@@ -134,6 +136,7 @@ final class Metrics: Sendable {
         out.histogram("numninja_journal_batch_records", help: "Records per journal group-commit batch.",
                       journalBatchRecords.snapshot)
         renderHTTP(&out)
+        renderEffects(&out)
         out.family("numninja_sse_clients", type: "gauge", help: "Open Server-Sent Events streams.")
         out.sample("numninja_sse_clients", Double(sseClients.load(ordering: .relaxed)))
         out.family("numninja_ready", type: "gauge", help: "1 once recovered and the journal accepts writes, else 0.")
@@ -153,6 +156,16 @@ final class Metrics: Sendable {
         }
     }
 
+    private func renderEffects(_ out: inout PrometheusText) {
+        out.family("numninja_effects_total", type: "counter", help: "Effect attempts by kind and outcome.")
+        for kind in EffectCounters.kinds {
+            for outcome in EffectCounters.Outcome.allCases {
+                out.sample("numninja_effects_total", labels: [("kind", kind), ("outcome", outcome.rawValue)],
+                           effects.count(kind: kind, outcome: outcome))
+            }
+        }
+    }
+
     private func renderHTTP(_ out: inout PrometheusText) {
         let statuses = httpStatuses.withLock { $0 }
         out.family("numninja_http_requests_total", type: "counter", help: "HTTP requests answered, by status code.")
@@ -165,20 +178,23 @@ final class Metrics: Sendable {
 /// Gauges read from the engine at scrape time.
 struct EngineGauges: Sendable {
     var numbersByState: [LifecycleState: Int] = [:]
-    var outboxPending = 0
+    var outbox = OutboxStatus()
+    var now: UnixSeconds = 0
     var unroutable = 0
     var dedupeEvictedEarly: UInt64 = 0
     var snapshotSeconds: Double?
     var snapshotSequence: UInt64?
 
     /// One pass over every number (each actor is asked once; 3.5 µs per number measured in a debug build).
-    static func collect(_ engine: NumberEngine) async -> EngineGauges {
+    static func collect(_ engine: NumberEngine, workers: EffectWorkers? = nil) async -> EngineGauges {
         var gauges = EngineGauges()
+        gauges.now = APIEvents.nowSeconds()
         for actor in engine.actors {
             let state = await actor.current().state
             gauges.numbersByState[state.state, default: 0] += 1
-            for entry in state.outbox where entry.status == .pending { gauges.outboxPending += 1 }
+            gauges.outbox.count(state)
         }
+        gauges.outbox.add(workers)
         gauges.unroutable = engine.parkedEvents.count
         gauges.dedupeEvictedEarly = engine.dedupeEvictedEarly
         if let last = engine.snapshots.last {
@@ -194,7 +210,13 @@ struct EngineGauges: Sendable {
             out.sample("numninja_numbers", labels: [("state", state.rawValue)], Double(numbersByState[state] ?? 0))
         }
         out.family("numninja_outbox_pending", type: "gauge", help: "Effects waiting to be carried out.")
-        out.sample("numninja_outbox_pending", Double(outboxPending))
+        out.sample("numninja_outbox_pending", Double(outbox.pending))
+        out.family("numninja_outbox_retrying", type: "gauge", help: "Pending effects whose last attempt failed and will be retried.")
+        out.sample("numninja_outbox_retrying", Double(outbox.retrying))
+        out.family("numninja_outbox_failed", type: "gauge", help: "Effects that failed for good and wait for an operator.")
+        out.sample("numninja_outbox_failed", Double(outbox.failed))
+        out.family("numninja_outbox_oldest_age_seconds", type: "gauge", help: "Age of the oldest pending effect (0 when none).")
+        out.sample("numninja_outbox_oldest_age_seconds", Double(outbox.oldestAgeSeconds(now: now) ?? 0))
         out.family("numninja_unroutable_parked", type: "gauge", help: "Events parked because no number is known for them.")
         out.sample("numninja_unroutable_parked", Double(unroutable))
         out.family("numninja_dedupe_evicted_early_total", type: "counter",

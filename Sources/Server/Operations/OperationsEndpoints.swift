@@ -17,7 +17,7 @@ struct OperationsEndpoints: Sendable {
 
     func metrics() async -> HTTPResponse {
         var gauges: EngineGauges?
-        if let engine = context.engine { gauges = await EngineGauges.collect(engine) }
+        if let engine = context.engine { gauges = await EngineGauges.collect(engine, workers: context.effectWorkers) }
         let text = context.metrics.render(engine: gauges)
         return HTTPResponse(status: 200, headers: [HTTPField(name: "Content-Type", value: PrometheusText.contentType)],
                             body: Array(text.utf8))

@@ -21,6 +21,9 @@ final class ServiceContext: Sendable {
     /// Number changes for the Server-Sent Events streams; its `observer` goes into the engine's options.
     let changes: NumberChangeFeed
     let logger: Logger
+    /// The effect workers, when effects are carried out (nil in tests that only ingest).
+    var effectWorkers: EffectWorkers? { workers.withLock { $0 } }
+    private let workers = Mutex<EffectWorkers?>(nil)
     private let phase = Mutex(Phase.recovering)
     private let publicBaseURL: Mutex<String>
 
@@ -49,6 +52,8 @@ final class ServiceContext: Sendable {
     func becomeReady(_ engine: NumberEngine) {
         phase.withLock { if case .recovering = $0 { $0 = .ready(engine) } }
     }
+
+    func attach(_ workers: EffectWorkers) { self.workers.withLock { $0 = workers } }
 
     func beginStopping() { phase.withLock { $0 = .stopping } }
 
