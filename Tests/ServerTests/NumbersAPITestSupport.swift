@@ -10,18 +10,28 @@ final class APIServer: @unchecked Sendable {
     static let environment = ["NUMNINJA_API_TOKEN": "nn_api_rotated," + token, "NUMNINJA_STRIPE_WEBHOOK_SECRETS": stripeSecret]
 
     let data: DataDirectory
+    /// Added to (and overriding) `environment` for this server.
+    let extraEnvironment: [String: String]
     private(set) var process: Process
     private(set) var address: String
 
-    init(data: DataDirectory? = nil) async throws {
+    init(data: DataDirectory? = nil, environment extra: [String: String] = [:]) async throws {
         self.data = data ?? DataDirectory(NSTemporaryDirectory() + "nn-api-\(UInt64.random(in: 0...UInt64.max))")
-        (process, address, _) = try await ServeCommandTests.startServe(data: self.data, environment: Self.environment)
+        extraEnvironment = extra
+        (process, address, _) = try await ServeCommandTests.startServe(data: self.data, environment: Self.environment.merging(extra) { $1 })
     }
 
     /// Stops gracefully and starts again on the same directory.
     func restart() async throws {
         #expect(try await ServeCommandTests.stop(process) == 0)
-        (process, address, _) = try await ServeCommandTests.startServe(data: data, environment: Self.environment)
+        (process, address, _) = try await ServeCommandTests.startServe(data: data, environment: Self.environment.merging(extraEnvironment) { $1 })
+    }
+
+    /// SIGKILL, then start again on the same directory.
+    func killAndRestart() async throws {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        (process, address, _) = try await ServeCommandTests.startServe(data: data, environment: Self.environment.merging(extraEnvironment) { $1 })
     }
 
     func finish(removing: Bool = true) async throws {

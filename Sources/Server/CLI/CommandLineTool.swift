@@ -12,6 +12,7 @@ public enum CommandLineTool {
           recover --data-dir DIR     recover the state and print a one-line JSON summary
           journal verify|dump        check or print the journal of a data directory
           snapshot inspect FILE      verify a snapshot and print its header (--dump: its entities)
+          demo                       the whole story of one number against the built-in provider simulators
 
         Every command takes --help.
         """
@@ -34,6 +35,7 @@ public enum CommandLineTool {
             case "serve": return try await ServeCommand.run(rest.dropFirst())
             case "recover": return try RecoverCommand.run(rest.dropFirst())
             case "send": return try SendCommand.run(rest.dropFirst())
+            case "demo": return try await DemoCommand.run(rest.dropFirst())
             default: throw UsageError("unknown command '\(command)' (try numninja --help)")
             }
         } catch let error as UsageError {

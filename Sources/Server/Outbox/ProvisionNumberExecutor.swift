@@ -28,12 +28,12 @@ struct ProvisionNumberExecutor: EffectExecutor {
         }
         do {
             if let order = try await didww.findOrder(externalReferenceID: number.id) {
-                return started(order, how: "found")
+                return try await started(order, how: "found")
             }
             let callback = context.publicURL + "/api/webhooks/didww?number=" + URLText.queryValue(number.id)
             let order = try await didww.createOrder(skuID: skuID, availableDIDID: availableDIDID, callbackURL: callback,
                                                     externalReferenceID: number.id)
-            return started(order, how: "created")
+            return try await started(order, how: "created")
         } catch {
             let failure = ProviderError.classify(error)
             switch failure.kind {
@@ -49,8 +49,20 @@ struct ProvisionNumberExecutor: EffectExecutor {
         [.provisioningFailed(reason: reason)]
     }
 
-    private func started(_ order: DIDWWOrder, how: String) -> EffectAttempt {
-        .completed(details: "order \(order.id) \(how) (\(order.status))", followUps: [.provisioningStarted(orderID: order.id)])
+    /// ProvisioningStarted, and when the order found is already settled (its callback may have been lost
+    /// while this process was down), its outcome as DIDWW reports it.
+    private func started(_ order: DIDWWOrder, how: String) async throws -> EffectAttempt {
+        var followUps: [DomainEventPayload] = [.provisioningStarted(orderID: order.id)]
+        switch order.status {
+        case "completed":
+            let did = try await didww.didIDs(orderID: order.id).first ?? ""
+            followUps.append(.orderCompleted(orderID: order.id, didID: did))
+        case "canceled", "cancelled":
+            followUps.append(.orderCanceled(orderID: order.id))
+        default:
+            break
+        }
+        return .completed(details: "order \(order.id) \(how) (\(order.status))", followUps: followUps)
     }
 }
 

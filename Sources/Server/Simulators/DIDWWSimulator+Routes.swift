@@ -44,7 +44,7 @@ extension DIDWWSimulator {
         case .serverError: return Self.error(500, "Internal server error")
         case .insufficientBalance: return Self.error(422, "Unprocessable entity", detail: "Insufficient balance")
         case .slow(let delay): try? await Task.sleep(for: delay)
-        case .complete, .cancel: break
+        case .complete, .cancel, .lateAnswer: break
         }
         let candidate = Order(id: Simulator.uuid(), reference: "SIM-" + Simulator.token(6).uppercased(), status: "pending",
                               skuID: sku, availableDIDID: item["available_did_id"]?.string,
@@ -59,6 +59,7 @@ extension DIDWWSimulator {
             return (candidate, true)
         }
         if created { scheduleCompletion(orderID: order.id, cancel: outcome == .cancel) }
+        if case .lateAnswer(let delay) = outcome { try? await Task.sleep(for: delay) }
         return Self.jsonAPI(201, "{\"data\":\(Self.render(order))}")
     }
 

@@ -16,6 +16,10 @@ public final class DIDWWSimulator: Sendable {
         case insufficientBalance
         /// The create call answers after this long, then the order completes.
         case slow(Duration)
+        /// The order is created (and completes, with its callback) at once, but the create call answers only
+        /// after this long: the callback can overtake the answer, and a client that gives up (or crashes)
+        /// before the answer has still bought the number.
+        case lateAnswer(Duration)
 
         /// Reads the control endpoint's `outcome` value (`slow` takes `delay_ms`).
         public init?(name: String, delayMilliseconds: Int = 0) {
@@ -25,6 +29,7 @@ public final class DIDWWSimulator: Sendable {
             case "fail", "server_error": self = .serverError
             case "insufficient_balance": self = .insufficientBalance
             case "slow": self = .slow(.milliseconds(delayMilliseconds))
+            case "late_answer": self = .lateAnswer(.milliseconds(delayMilliseconds))
             default: return nil
             }
         }
