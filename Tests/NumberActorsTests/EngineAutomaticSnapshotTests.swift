@@ -46,4 +46,37 @@ import Testing
         let recovered = try NumberEngine.recoverState(data)
         for number in numbers { #expect(recovered.numbers[number] == live[number], "\(number)") }
     }
+
+    /// Found by the crash harness: a server killed before writing `snapshotEvery` records after each start
+    /// never took a snapshot, so every restart replayed a longer journal tail.
+    @Test func recordsReplayedAtStartCountTowardsTheNextSnapshot() async throws {
+        let data = DataDirectory(NSTemporaryDirectory() + "nn-auto-snap-restart-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(atPath: data.path) }
+        var options = EngineOptions()
+        options.snapshotEvery = 10
+        func sms(_ serial: Int) -> IncomingEvent {
+            IncomingEvent(channel: "sms", numberID: "num_r", source: EventSource(eventID: "sms_\(serial)", time: 1_767_225_600 + Int64(serial)),
+                          payload: .smsReceived(InboundSMS(from: "+15550001", to: "+14155550000", text: "message \(serial)")))
+        }
+        // Three lives of six records each, none reaching 10 on its own.
+        var serial = 0
+        for life in 0..<3 {
+            let engine = try NumberEngine.open(data, options: options)
+            // Life 2 starts from the snapshot of life 1, which covers what was applied when it was captured
+            // (without one, it would replay all 12 records).
+            let replayed = engine.recovery.recordsReplayed
+            #expect(life == 2 ? replayed < 6 : replayed == life * 6, "life \(life): \(replayed) replayed")
+            for _ in 0..<6 {
+                _ = try await engine.ingest(sms(serial))
+                serial += 1
+            }
+            if life == 1 {
+                // 6 replayed + 4 new reach 10: a snapshot is taken in the background during this life.
+                let deadline = Date().addingTimeInterval(20)
+                while engine.snapshots.last == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(engine.snapshots.last != nil, "\(String(describing: engine.snapshots.lastError))")
+            }
+            engine.close()
+        }
+    }
 }

@@ -58,8 +58,12 @@ public final class NumberEngine: Sendable {
         self.store = store
         self.options = options
         self.recovery = recovery
-        live = Mutex(Live(router: state.router, parked: state.parked, dedupe: state.dedupe, dormant: state.numbers,
-                          dispatched: journal.lastSequence, lastEnqueued: journal.lastSequence))
+        var initial = Live(router: state.router, parked: state.parked, dedupe: state.dedupe, dormant: state.numbers,
+                           dispatched: journal.lastSequence, lastEnqueued: journal.lastSequence)
+        // Records replayed at start are records since the last snapshot too: a process that is restarted
+        // (or killed) before writing `snapshotEvery` new ones must not replay an ever longer tail.
+        initial.sinceSnapshot = UInt64(max(0, recovery.recordsReplayed))
+        live = Mutex(initial)
     }
 
     // MARK: Ingest
