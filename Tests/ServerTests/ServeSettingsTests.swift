@@ -23,6 +23,37 @@ import Testing
         #expect(settings.stripeSecrets == nil && settings.apiTokens == nil)
     }
 
+    @Test func providersAreSimulatedUntilConfiguredAndNeedTheirCredentials() throws {
+        let defaults = try Self.settings()
+        #expect(defaults.providers == ProviderSettings() && defaults.providers.simulatesAny)
+        #expect(!defaults.effectsPaused && defaults.effectMaxAttempts == 8 && defaults.reconcileIntervalSeconds == 300)
+
+        let configured = try Self.settings(["didww-trunk-id": "trunk_1"], [
+            "NUMNINJA_DIDWW_API_URL": "https://api.didww.com/v3/", "NUMNINJA_DIDWW_API_KEY": "key",
+            "NUMNINJA_DIDWW_SMS_URL": "https://sms.didww.com", "NUMNINJA_DIDWW_SMS_USER": "u", "NUMNINJA_DIDWW_SMS_PASSWORD": "p",
+            "NUMNINJA_STRIPE_API_URL": "https://api.stripe.com", "NUMNINJA_STRIPE_API_KEY": "sk_live_x",
+            "NUMNINJA_SMTP_URL": "smtps://mailer:secret@smtp.example.com", "NUMNINJA_MAIL_FROM": "NumNinja <n@example.com>",
+            "NUMNINJA_EFFECTS": "pause", "NUMNINJA_EFFECT_MAX_ATTEMPTS": "3", "NUMNINJA_RECONCILE_INTERVAL_SECONDS": "60"])
+        #expect(configured.providers.didww == ProviderSettings.DIDWW(apiURL: "https://api.didww.com/v3", apiKey: "key", trunkID: "trunk_1"))
+        #expect(configured.providers.didwwSMS?.user == "u" && configured.providers.stripe?.apiKey == "sk_live_x")
+        #expect(configured.providers.mail?.from == "NumNinja <n@example.com>")
+        #expect(!configured.providers.simulatesAny)
+        #expect(configured.effectsPaused && configured.effectMaxAttempts == 3 && configured.reconcileIntervalSeconds == 60)
+
+        let bad: [[String: String]] = [
+            ["NUMNINJA_DIDWW_API_URL": "https://api.didww.com/v3"],                        // no key
+            ["NUMNINJA_DIDWW_SMS_URL": "https://sms.didww.com", "NUMNINJA_DIDWW_SMS_USER": "u"], // no password
+            ["NUMNINJA_STRIPE_API_URL": "ftp://stripe", "NUMNINJA_STRIPE_API_KEY": "k"],
+            ["NUMNINJA_SMTP_URL": "mail.example.com"],
+            ["NUMNINJA_EFFECTS": "later"],
+            ["NUMNINJA_EFFECT_MAX_ATTEMPTS": "0"],
+            ["NUMNINJA_RECONCILE_INTERVAL_SECONDS": "soon"],
+        ]
+        for environment in bad {
+            #expect(throws: UsageError.self, "\(environment)") { try Self.settings([:], environment) }
+        }
+    }
+
     @Test func flagsWinOverTheEnvironment() throws {
         let settings = try Self.settings(["listen": "127.0.0.1:9000", "api-token": "a,b"],
                                          ["NUMNINJA_LISTEN": "127.0.0.1:7000", "NUMNINJA_API_TOKEN": "c", "NUMNINJA_INBOUND_TOKEN": "x, y"])

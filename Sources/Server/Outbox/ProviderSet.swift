@@ -19,10 +19,6 @@ struct ProviderSet: Sendable {
         self.sms = sms
     }
 
-    /// The providers `serve` is configured with. No provider client is built in yet, so none is: every effect
-    /// stays pending, and `serve` says so at start.
-    static func configured(_ settings: ServeSettings) -> ProviderSet { ProviderSet() }
-
     /// Executors by `EffectAction.kindName`. Customer messages need every channel a forwarding may name
     /// (email, webhook, SMS), so they run only when all three are configured.
     func executors(webhookSecrets: CustomerWebhookSecret) -> [String: any EffectExecutor] {

@@ -4,7 +4,7 @@ import Glibc
 
 /// `numninja demo`: starts the provider simulators and `numninja serve` (this same binary) on free loopback
 /// ports with a temporary data directory, runs the whole story of one number through them, prints a timeline,
-/// stops the server with SIGTERM and checks the journal. Exit 0 only if every step happened.
+/// and stops the server with SIGTERM (it must exit 0). Exit 0 only if every step happened.
 enum DemoCommand {
     static let help = """
         usage: numninja demo [--keep]
