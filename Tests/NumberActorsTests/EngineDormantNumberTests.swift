@@ -57,4 +57,21 @@ import Testing
         let again = try NumberEngine.recoverState(data)
         #expect(EF.differences(live, again, "live", "recovered").isEmpty)
     }
+
+    @Test func scansAndIdListsSeeEveryNumberWithoutWakingTheDormantOnes() async throws {
+        let data = EF.tempData("dormant-scan")
+        defer { EF.remove(data) }
+        try await populate(data, numbers: 5)
+        let engine = try NumberEngine.open(data, options: EF.options())
+        _ = try await engine.ingest(EF.sms("sms_awake", to: EF.e164(2)))
+        #expect(engine.live.withLock { $0.actors.count } == 1)
+        #expect(engine.numberIDs.sorted() == (0..<5).map { "num_\($0)" })
+        var versions: [String: UInt64] = [:]
+        await engine.forEachNumber { versions[$0.id] = $0.version }
+        #expect(versions.count == 5)
+        #expect(versions["num_2"] == (await engine.number("num_2"))?.state.version)
+        // The scan read the four dormant numbers as they are: still one actor.
+        #expect(engine.live.withLock { $0.actors.count } == 1)
+        engine.close()
+    }
 }

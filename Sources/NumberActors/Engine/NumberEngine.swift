@@ -309,6 +309,19 @@ public final class NumberEngine: Sendable {
         return found.entry
     }
 
+    /// Every number id known, with or without an actor, unsorted.
+    public var numberIDs: [String] {
+        live.withLock { Array($0.actors.keys) + Array($0.dormant.keys) }
+    }
+
+    /// Visits every number's current state. Numbers no event reached since recovery are read as they are
+    /// (no actor is created for them: a scan of a million recovered numbers stays a scan).
+    public func forEachNumber(_ body: (NumberState) -> Void) async {
+        let (actors, dormant) = live.withLock { ($0.actorList, Array($0.dormant.values)) }
+        for entry in dormant { body(entry.state) }
+        for actor in actors { body(await actor.current().state) }
+    }
+
     /// Every number's actor (numbers no event reached since recovery get theirs now).
     public var actors: [NumberActor] {
         live.withLock { live in

@@ -1,9 +1,9 @@
 import NumberActors
 
-/// One page of `GET /api/numbers`. Ids are sorted without touching the actors (an actor's id needs no hop);
-/// then numbers after the cursor are read one actor at a time until the page is full and one more match
-/// is known (so `next_cursor` is null exactly on the last page). Cost per page: sorting every id, plus one
-/// actor hop per number read (with filters, per number examined until the page fills).
+/// One page of `GET /api/numbers`. Ids are sorted without reading any number; then numbers after the cursor
+/// are read one at a time until the page is full and one more match is known (so `next_cursor` is null
+/// exactly on the last page). Cost per page: sorting every id, plus one read per number examined (an actor
+/// hop, or none for a number no event reached since recovery: no actor is created for it).
 enum NumberPages {
     struct Page {
         var numbers: [NumberState]
@@ -17,15 +17,15 @@ enum NumberPages {
         }
     }
 
-    static func page(_ actors: [NumberActor], _ query: NumberListQuery) async -> Page {
-        var candidates = actors
+    static func page(_ engine: NumberEngine, _ query: NumberListQuery) async -> Page {
+        var candidates = engine.numberIDs
         if let after = query.after {
-            candidates.removeAll { !after.utf8.lexicographicallyPrecedes($0.id.utf8) }
+            candidates.removeAll { !after.utf8.lexicographicallyPrecedes($0.utf8) }
         }
-        candidates.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        candidates.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var numbers: [NumberState] = []
-        for actor in candidates {
-            let state = await actor.current().state
+        for id in candidates {
+            guard let state = await engine.number(id)?.state else { continue }
             guard query.matches(state) else { continue }
             if numbers.count == query.limit {
                 return Page(numbers: numbers, nextCursor: NumberCursor.encode(numbers[numbers.count - 1].id))

@@ -43,8 +43,7 @@ struct NumberStreams: Sendable {
     private func customerStream(_ customer: String, engine: NumberEngine) async -> HTTPResponse {
         let subscriber = context.changes.subscribe(customer: customer)
         var initial: [NumberState] = []
-        for actor in engine.actors {
-            let state = await actor.current().state
+        await engine.forEachNumber { state in
             if state.customer == customer { initial.append(state) }
         }
         return open(subscriber, initial: initial, label: "customer")

@@ -88,7 +88,7 @@ struct NumbersEndpoints: Sendable {
         let query: NumberListQuery
         do { query = try NumberListQuery.parse(request.query) } catch { return error.response }
         guard let engine = context.engine else { return context.unavailable() }
-        let page = await NumberPages.page(engine.actors, query)
+        let page = await NumberPages.page(engine, query)
         return .json(status: 200, page.json)
     }
 

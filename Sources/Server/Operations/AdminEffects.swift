@@ -42,9 +42,8 @@ extension AdminEndpoints {
         do { query = try EffectsQuery.parse(request.query) } catch { return error.response }
         guard let engine = context.engine else { return context.unavailable() }
         var entries: [OutboxEntry] = []
-        for actor in engine.actors {
-            let outbox = await actor.current().state.outbox
-            for entry in outbox where query.failedOnly == nil || query.failedOnly == entry.isFailed {
+        await engine.forEachNumber { state in
+            for entry in state.outbox where query.failedOnly == nil || query.failedOnly == entry.isFailed {
                 entries.append(entry)
             }
         }

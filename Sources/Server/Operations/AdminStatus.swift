@@ -42,9 +42,7 @@ struct AdminStatus: Sendable {
         status.journalBytes = segments.reduce(0) { $0 + (FileSystem.fileSize($1.path) ?? 0) }
         status.snapshot = snapshotFacts(engine)
         status.unroutable = engine.parkedEvents.count
-        for actor in engine.actors {
-            status.count(await actor.current().state)
-        }
+        await engine.forEachNumber { status.count($0) }
         status.outbox.add(workers)
         return status
     }

@@ -189,8 +189,7 @@ struct EngineGauges: Sendable {
     static func collect(_ engine: NumberEngine, workers: EffectWorkers? = nil) async -> EngineGauges {
         var gauges = EngineGauges()
         gauges.now = APIEvents.nowSeconds()
-        for actor in engine.actors {
-            let state = await actor.current().state
+        await engine.forEachNumber { state in
             gauges.numbersByState[state.state, default: 0] += 1
             gauges.outbox.count(state)
         }

@@ -108,14 +108,17 @@ final class EffectWorkers: Sendable {
 
     /// Queues every pending outbox entry that has an executor (known ones are not queued twice).
     func scan(_ engine: NumberEngine) async {
-        var offered = 0
-        for actor in engine.actors {
-            if run.withLock({ $0.stopped }) { return }
-            let outbox = await actor.current().state.outbox
-            for entry in outbox where entry.status == .pending && executors[entry.effect.action.kindName] != nil {
-                if queue.offer(entry.effect) == .full { return }
-                offered += 1
+        var pending: [Effect] = []
+        await engine.forEachNumber { state in
+            for entry in state.outbox where entry.status == .pending && executors[entry.effect.action.kindName] != nil {
+                pending.append(entry.effect)
             }
+        }
+        var offered = 0
+        for effect in pending {
+            if run.withLock({ $0.stopped }) { return }
+            if queue.offer(effect) == .full { break }
+            offered += 1
         }
         if offered > 0 { logger.info("outbox: queued pending effects", [("effects", .int(Int64(offered)))]) }
     }
