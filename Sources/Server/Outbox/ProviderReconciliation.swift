@@ -12,6 +12,8 @@ import Synchronization
 final class ProviderReconciliation: Sendable {
     static let channel = "reconcile"
     static let maxDIDPages = 1000
+    /// DIDWW allows 20 requests/s per key; the DID list is read at half that, leaving the rest to the effects.
+    static let pagePause: Duration = .milliseconds(100)
 
     let didww: DIDWWClient
     let stripe: StripeClient
@@ -83,6 +85,7 @@ final class ProviderReconciliation: Sendable {
             let seen = (page - 1) * 100 + result.dids.count
             if result.dids.count < 100 || (result.totalRecords.map { seen >= $0 } ?? false) { break }
             page += 1
+            try await Task.sleep(for: Self.pagePause)
         }
         return changes
     }
