@@ -111,12 +111,23 @@ final class LoadClient: @unchecked Sendable {
                 }
             }
             var timeout: Int32 = 5
+            var shortWait: Int64 = 0
             if case .open(let rate) = mode {
                 let nextDue = start + Int64(Double(dueIndex) / rate * 1e9)
-                timeout = Int32(max(0, min(5, (nextDue - Self.now()) / 1_000_000)))
+                let remaining = nextDue - Self.now()
+                timeout = Int32(max(0, min(5, remaining / 1_000_000)))
+                // epoll waits in whole milliseconds: a due time closer than that would make this loop spin
+                // (and starve the server of the cores it shares with the client); sleep briefly instead.
+                if timeout == 0 && remaining > 0 { shortWait = min(remaining, 200_000) }
             }
             let ready = nn_epoll_wait(epfd, &events, &datas, Int32(events.count), timeout)
-            if ready <= 0 { continue }
+            if ready <= 0 {
+                if shortWait > 0 {
+                    var pause = timespec(tv_sec: 0, tv_nsec: Int(shortWait))
+                    nanosleep(&pause, nil)
+                }
+                continue
+            }
             for slotIndex in 0..<Int(ready) {
                 let slot = Int(datas[slotIndex])
                 let connection = conns[slot]

@@ -64,6 +64,9 @@ struct NumNinjaServer {
         environment["NUMNINJA_STRIPE_TOLERANCE_SECONDS"] = "0"
         // Ingestion alone: no effect workers calling simulators on the same two cores.
         environment["NUMNINJA_EFFECTS"] = "pause"
+        // The durability check reads the journal back: no automatic snapshot, so retention releases no segment
+        // (a released segment's events live on in the snapshot, not in `journal dump`).
+        environment["NUMNINJA_SNAPSHOT_EVERY"] = "1000000000000"
         process.environment = environment
         let stdout = Pipe()
         process.standardOutput = stdout
