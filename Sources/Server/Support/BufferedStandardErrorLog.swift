@@ -6,6 +6,8 @@ import Glibc
 /// writer empties it with one `write(2)` for whatever has accumulated. A log line per request then costs a
 /// copy, not a system call, on the serving path. Lines never interleave; when the buffer is full (the
 /// terminal or pipe is not reading), new lines are counted and dropped rather than blocking a request.
+/// After each write the writer lingers a few milliseconds so lines accumulate: under load one wake-up per
+/// request (a context switch each, on two cores) cost more than the logging itself.
 final class BufferedStandardErrorLog: LogHandler, @unchecked Sendable {
     static let shared = BufferedStandardErrorLog(fd: 2)
 
@@ -18,6 +20,9 @@ final class BufferedStandardErrorLog: LogHandler, @unchecked Sendable {
     private var pending: [UInt8] = []
     private var writing = false
     private var dropped = 0
+
+    /// How long the writer lets lines accumulate after a write (`flush` does not wait for it).
+    static let linger = timespec(tv_sec: 0, tv_nsec: 5_000_000)
 
     init(fd: Int32, capacity: Int = 4 << 20) {
         self.fd = fd
@@ -64,6 +69,8 @@ final class BufferedStandardErrorLog: LogHandler, @unchecked Sendable {
             writing = false
             pthread_cond_broadcast(drained)
             pthread_mutex_unlock(mutex)
+            var pause = Self.linger
+            nanosleep(&pause, nil)
         }
     }
 
