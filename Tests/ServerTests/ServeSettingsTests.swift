@@ -48,6 +48,7 @@ import Testing
             ["NUMNINJA_EFFECTS": "later"],
             ["NUMNINJA_EFFECT_MAX_ATTEMPTS": "0"],
             ["NUMNINJA_RECONCILE_INTERVAL_SECONDS": "soon"],
+            ["NUMNINJA_EVENT_LOOPS": "0"],
         ]
         for environment in bad {
             #expect(throws: UsageError.self, "\(environment)") { try Self.settings([:], environment) }

@@ -28,6 +28,7 @@ enum ServeCommand {
           --journal-segment-bytes     NUMNINJA_JOURNAL_SEGMENT_BYTES     67108864
           --header-timeout-seconds    NUMNINJA_HEADER_TIMEOUT_SECONDS    10
           --idle-timeout-seconds      NUMNINJA_IDLE_TIMEOUT_SECONDS      60
+          --event-loops               NUMNINJA_EVENT_LOOPS               one per core (HTTP event-loop threads)
           --didww-api-url             NUMNINJA_DIDWW_API_URL             DIDWW API v3 (unset: built-in simulator)
           --didww-api-key             NUMNINJA_DIDWW_API_KEY             required with the URL
           --didww-trunk-id            NUMNINJA_DIDWW_TRUNK_ID            voice-in trunk for live DIDs
@@ -132,6 +133,7 @@ enum ServeCommand {
         configuration.headerTimeout = .seconds(settings.headerTimeoutSeconds)
         configuration.idleTimeout = .seconds(settings.idleTimeoutSeconds)
         configuration.limits.maxBodyBytes = settings.maxBodyBytes
+        configuration.eventLoopCount = settings.eventLoops
         return configuration
     }
 

@@ -28,6 +28,8 @@ struct ServeSettings: Sendable {
     var journalSegmentBytes = 67_108_864
     var headerTimeoutSeconds = 10
     var idleTimeoutSeconds = 60
+    /// HTTP event-loop threads (default: one per core).
+    var eventLoops = HTTPServerConfiguration.coreCount
     /// Providers (nil URL: not configured, so the built-in simulator serves it).
     var providers = ProviderSettings()
     /// `NUMNINJA_EFFECTS=pause`: effects are stored in the outboxes but not carried out (maintenance, tests
@@ -56,6 +58,7 @@ struct ServeSettings: Sendable {
         ("journal-segment-bytes", "NUMNINJA_JOURNAL_SEGMENT_BYTES"),
         ("header-timeout-seconds", "NUMNINJA_HEADER_TIMEOUT_SECONDS"),
         ("idle-timeout-seconds", "NUMNINJA_IDLE_TIMEOUT_SECONDS"),
+        ("event-loops", "NUMNINJA_EVENT_LOOPS"),
         ("didww-api-url", "NUMNINJA_DIDWW_API_URL"),
         ("didww-api-key", "NUMNINJA_DIDWW_API_KEY"),
         ("didww-trunk-id", "NUMNINJA_DIDWW_TRUNK_ID"),
@@ -123,6 +126,7 @@ struct ServeSettings: Sendable {
             guard text == "run" || text == "pause" else { throw UsageError("\(name) must be run or pause, got '\(text)'") }
             effectsPaused = text == "pause"
         }
+        eventLoops = try Self.integer(value("event-loops"), minimum: 1) ?? eventLoops
         effectMaxAttempts = try Self.integer(value("effect-max-attempts"), minimum: 1) ?? effectMaxAttempts
         reconcileIntervalSeconds = try Self.integer(value("reconcile-interval-seconds"), minimum: 1) ?? reconcileIntervalSeconds
         providers = try ProviderSettings(value)
