@@ -19,6 +19,8 @@ struct Options {
     var keep = false
     /// `never` only to see what durability costs; the reported figures use `always`.
     var fsync = "always"
+    /// `load` only: an open loop at this many requests/s instead of a closed loop.
+    var rate: Double?
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
@@ -32,6 +34,7 @@ struct Options {
             case "--quick": quick = true
             case "--keep": keep = true
             case "--fsync": fsync = iterator.next() ?? fsync
+            case "--rate": rate = Double(iterator.next() ?? "")
             default:
                 FileHandle.standardError.write(Data("http-bench: unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -111,12 +114,12 @@ func median(_ values: [Double]) -> Double {
 
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "load", let port = arguments.dropFirst().first.flatMap({ Int($0) }) {
-    // Load only, against a server started by hand (for profiling): `http-bench load PORT [options]`.
+    // Load only, against a server started by hand (for profiling): `http-bench load PORT [options] [--rate R]`.
     let options = Options(arguments.dropFirst(2))
     let pool = RequestPool(count: Int(options.seconds * 60_000), numbers: options.numbers, secret: "whsec_http_bench_secret",
                            host: "127.0.0.1", tag: "l\(getpid())", seed: 1)
     report(measure(label: "load", host: "127.0.0.1", port: port, pool: pool, options: options, connections: options.connections,
-                   ratePerSecond: nil).summary)
+                   ratePerSecond: options.rate).summary)
     exit(0)
 }
 guard arguments.first == "suite" else {
