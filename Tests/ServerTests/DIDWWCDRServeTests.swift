@@ -23,7 +23,8 @@ import Testing
     @Test func gzipBatchesAreJournaledOnceDeduplicatedAndBadBodiesRefused() async throws {
         let data = DIDWWServeTests.scratch("cdr")
         defer { try? FileManager.default.removeItem(atPath: data.path) }
-        let environment = DIDWWServeTests.environment(extra: ["NUMNINJA_MAX_DECOMPRESSED_BYTES": "1000000"])
+        let environment = DIDWWServeTests.environment(extra: ["NUMNINJA_MAX_DECOMPRESSED_BYTES": "1000000",
+                                                              "NUMNINJA_API_TOKEN": "cdr_admin_token"])
         let (process, address, _) = try await ServeCommandTests.startServe(data: data, environment: environment)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
@@ -41,6 +42,13 @@ import Testing
         let mixed = Self.gzip([Self.record("new-1"), "{\"type\":\"inbound-cdr\",\"id\":\"broken\",\"attributes\":{}}", Self.record("leg-1")])
         let partial = try await Self.post(address, mixed)
         #expect(partial.hasSuffix("{\"received\": 3, \"duplicates\": 1, \"unreadable\": 1}"), "\(partial)")
+        // The unreadable record is parked for an operator, once: the same batch again is all duplicates.
+        let again = try await Self.post(address, mixed)
+        #expect(again.hasSuffix("{\"received\": 3, \"duplicates\": 3, \"unreadable\": 1}"), "\(again)")
+        let parked = try await DIDWWServeTests.send("GET", "http://\(address)/admin/unroutable",
+                                                    headers: ["Authorization: Bearer cdr_admin_token"])
+        #expect(parked.components(separatedBy: "\"unreadable_record\"").count - 1 == 1, "\(parked)")
+        #expect(parked.contains("attributes.did_number"), "the reason names the missing field: \(parked)")
 
         // Token first, then the body: corrupt gzip, gzip that is not JSON lines, a bomb over the cap.
         #expect(try await Self.post(address, batch, token: nil).contains("HTTP/1.1 401"))
@@ -63,8 +71,9 @@ import Testing
         #expect(tooManyAnswer.contains("HTTP/1.1 413"), "\(tooManyAnswer)")
 
         #expect(try await ServeCommandTests.stop(process) == 0)
-        // leg-1, leg-2, missed, new-1: four records, each parked (no number owns +442071838750 yet).
+        // leg-1, leg-2, missed, new-1 and the unreadable record: five records, each parked (no number owns
+        // +442071838750 yet).
         let summary = try DIDWWServeTests.recovered(data)
-        #expect(summary["last_sequence"] as? Int == 4 && summary["parked"] as? Int == 4, "\(summary)")
+        #expect(summary["last_sequence"] as? Int == 5 && summary["parked"] as? Int == 5, "\(summary)")
     }
 }

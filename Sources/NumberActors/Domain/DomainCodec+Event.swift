@@ -56,6 +56,8 @@ extension DomainEventPayload: DomainCodable {
         case .effectCompleted(let id, let details): writer.u8(26); writer.write(id); writer.string(details)
         case .effectFailed(let id, let details): writer.u8(27); writer.write(id); writer.string(details)
         case .effectRetried(let id, let name): writer.u8(28); writer.write(id); writer.string(name)
+        case .unreadableRecord(let source, let reason, let excerpt):
+            writer.u8(29); writer.string(source); writer.string(reason); writer.string(excerpt)
         }
     }
 
@@ -90,6 +92,7 @@ extension DomainEventPayload: DomainCodable {
         case 26: self = .effectCompleted(effectID: try reader.read(), details: try reader.string())
         case 27: self = .effectFailed(effectID: try reader.read(), details: try reader.string())
         case 28: self = .effectRetried(effectID: try reader.read(), operatorName: try reader.string())
+        case 29: self = .unreadableRecord(source: try reader.string(), reason: try reader.string(), excerpt: try reader.string())
         default: throw .invalidTag(type: "DomainEventPayload", tag: tag, offset: at)
         }
     }

@@ -74,6 +74,11 @@ public enum DomainEventPayload: Sendable, Hashable {
     case effectFailed(effectID: EffectID, details: String)
     /// An operator puts a failed outbox entry back to pending (`POST /admin/effects/{id}/retry`).
     case effectRetried(effectID: EffectID, operatorName: String)
+    // Input that could not be read
+    /// A record of a provider batch that could not be read (a CDR line that is not valid JSON or lacks a field):
+    /// kept, routed nowhere and so parked, for an operator to see and discard (or assign, where it is then
+    /// recorded as ignored). `source` names the feed (`cdr`), `excerpt` holds the start of the raw record.
+    case unreadableRecord(source: String, reason: String, excerpt: String)
 
     /// `kindName` of every payload, in codec tag order (tag = index + 1).
     static let kindNames: [String] = [
@@ -82,7 +87,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         "dispute_opened", "dispute_closed", "provisioning_started", "provisioning_failed", "order_completed",
         "order_canceled", "provider_blocked", "provider_unblocked", "provider_terminated", "call_recorded",
         "sms_received", "voicemail_left", "operator_hold", "operator_unhold", "operator_cancel",
-        "effect_completed", "effect_failed", "effect_retried",
+        "effect_completed", "effect_failed", "effect_retried", "unreadable_record",
     ]
 
     /// UTF-8 of `kindNames`, for decoding without allocating.
@@ -124,6 +129,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         case .effectCompleted: 26
         case .effectFailed: 27
         case .effectRetried: 28
+        case .unreadableRecord: 29
         }
     }
 
@@ -158,6 +164,7 @@ public enum DomainEventPayload: Sendable, Hashable {
         case .effectCompleted: "effect_completed"
         case .effectFailed: "effect_failed"
         case .effectRetried: "effect_retried"
+        case .unreadableRecord: "unreadable_record"
         }
     }
 }

@@ -103,6 +103,9 @@ extension NumberLifecycle {
             guard case .failed = state.outbox[index].status else { return .ignored(reason: IgnoreReason.duplicate) }
             state.outbox[index].status = .pending
             return .applied
+        case .unreadableRecord:
+            // Only an operator's assignment brings one to a number: there is nothing in it to apply.
+            return .ignored(reason: IgnoreReason.unreadable)
         default:
             preconditionFailure("applyFacts handles \(event.payload.kindName)")
         }

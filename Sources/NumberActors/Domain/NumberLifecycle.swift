@@ -155,6 +155,8 @@ public enum IgnoreReason {
     public static let cancelled = "cancelled"
     /// EffectCompleted/EffectFailed for an effect not in the outbox (already settled, or never emitted).
     public static let unknownEffect = "unknown_effect"
+    /// An unreadable provider record assigned to a number by an operator: nothing in it can be applied.
+    public static let unreadable = "unreadable"
     /// An event routed to a state with another number id.
     public static let wrongNumber = "wrong_number"
 

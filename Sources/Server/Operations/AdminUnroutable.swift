@@ -26,6 +26,9 @@ extension AdminEndpoints {
     }
 
     static func why(_ event: IncomingEvent) -> String {
+        if case .unreadableRecord(let source, let reason, let excerpt) = event.payload {
+            return "A \(source) record that could not be read (\(reason)): \(excerpt)"
+        }
         if event.keys.isEmpty {
             return "It names no number and carries no key (subscription, customer, charge, ...) that could lead to one."
         }

@@ -25,6 +25,14 @@ public struct DIDWWCDRBatch: Sendable, Equatable {
         public var line: Int
         public var error: DIDWWInputError
         public var excerpt: String
+        /// Hex of SHA-256 over the whole record: its dedupe key, so a batch DIDWW sends again parks it once.
+        public var digest: String
+
+        /// The parked event that keeps it: no number, no routing key, so the engine parks it.
+        public func parkedEvent(receivedAt: Int64) -> IncomingEvent {
+            IncomingEvent(channel: DIDWWCDRTranslator.channel, source: EventSource(eventID: "unreadable:" + digest, time: receivedAt),
+                          payload: .unreadableRecord(source: "cdr", reason: error.message, excerpt: excerpt))
+        }
     }
 
     /// Non-blank lines (every record DIDWW sent, readable or not).
@@ -72,7 +80,7 @@ public struct DIDWWCDRTranslator: Sendable {
             do {
                 document = try JSONScanner.parse(Array(bytes))
             } catch {
-                batch.unreadable.append(.init(line: number, error: DIDWWInputError(.malformedJSON(error)), excerpt: Self.excerpt(bytes)))
+                batch.unreadable.append(Self.unreadable(number, DIDWWInputError(.malformedJSON(error)), bytes))
                 continue
             }
             sawJSON = true
@@ -82,13 +90,18 @@ public struct DIDWWCDRTranslator: Sendable {
                 case .ignored: batch.ignored += 1
                 }
             } catch {
-                batch.unreadable.append(.init(line: number, error: error, excerpt: Self.excerpt(bytes)))
+                batch.unreadable.append(Self.unreadable(number, error, bytes))
             }
         }
         guard sawJSON else {
             throw DIDWWInputError(.noRecords("no line of the body is JSON; CDR streaming sends one JSON record per line"))
         }
         return batch
+    }
+
+    static func unreadable(_ line: Int, _ error: DIDWWInputError, _ bytes: ArraySlice<UInt8>) -> DIDWWCDRBatch.Unreadable {
+        let digest = DevelopmentSecretsFile.hex(Array(CustomerWebhookSecret.sha256(Array(bytes)).prefix(16)))
+        return DIDWWCDRBatch.Unreadable(line: line, error: error, excerpt: excerpt(bytes), digest: digest)
     }
 
     /// Translates one parsed record.

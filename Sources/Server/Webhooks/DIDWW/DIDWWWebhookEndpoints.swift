@@ -71,19 +71,22 @@ struct DIDWWWebhookEndpoints: Sendable {
         } catch {
             return rejected(.cdr, error.response)
         }
+        // Unreadable records are parked with the rest of the batch, in the same durable write: an operator sees
+        // them in /admin/unroutable, and the batch is not refused (DIDWW would resend it forever).
+        let now = StripeSignatureVerifier.currentUnixTime()
+        let events = batch.events + batch.unreadable.map { $0.parkedEvent(receivedAt: now) }
         var duplicates = 0
-        if !batch.events.isEmpty {
-            guard let engine = context.engine else { return unavailable(.cdr, context.unavailable(), count: batch.events.count) }
+        if !events.isEmpty {
+            guard let engine = context.engine else { return unavailable(.cdr, context.unavailable(), count: events.count) }
             do {
-                let outcomes = try await engine.ingest(batch.events)
+                let outcomes = try await engine.ingest(events)
                 duplicates = outcomes.reduce(0) { $0 + ($1 == .duplicate ? 1 : 0) }
                 for outcome in outcomes { context.metrics.webhook(source: .cdr, ingested: outcome, receivedAt: receivedAt) }
             } catch {
-                return unavailable(.cdr, failure(error), count: batch.events.count)
+                return unavailable(.cdr, failure(error), count: events.count)
             }
         }
         if batch.ignored > 0 { context.metrics.webhook(source: .cdr, outcome: .ignored, receivedAt: nil, count: batch.ignored) }
-        if !batch.unreadable.isEmpty { context.metrics.webhook(source: .cdr, outcome: .rejected, receivedAt: nil, count: batch.unreadable.count) }
         for unreadable in batch.unreadable { Self.log(unreadable) }
         var json = "{\"received\": \(batch.records), \"duplicates\": \(duplicates)"
         if !batch.unreadable.isEmpty { json += ", \"unreadable\": \(batch.unreadable.count)" }
@@ -152,7 +155,7 @@ struct DIDWWWebhookEndpoints: Sendable {
         }
     }
 
-    /// An unreadable CDR is acknowledged (DIDWW would otherwise resend the whole batch forever) and logged with
+    /// An unreadable CDR is acknowledged (DIDWW would otherwise resend the whole batch forever), parked, and logged with
     /// its line, the reason and its first bytes, so an operator can recover it.
     static func log(_ unreadable: DIDWWCDRBatch.Unreadable) {
         var line = JSONObject()
