@@ -37,6 +37,31 @@ import Testing
         #expect(URLText.queryValue("num a/b&c") == "num%20a%2Fb%26c")
     }
 
+    /// A DIDWW that knows one order and its DID, and records the trunk assignments.
+    final class OrderDIDWW: DIDWWProvisioning, @unchecked Sendable {
+        var assigned: [String] = []
+        func findOrder(externalReferenceID: String) async throws -> DIDWWOrder? { nil }
+        func createOrder(skuID: String, availableDIDID: String?, callbackURL: String, externalReferenceID: String) async throws -> DIDWWOrder {
+            throw ProviderError.permanent("not in this test")
+        }
+        func assignTrunk(didID: String) async throws { assigned.append(didID) }
+        func releaseDID(didID: String) async throws {}
+        func cancelOrder(orderID: String) async throws {}
+        func didIDs(orderID: String) async throws -> [String] { orderID == "ord_7" ? ["did_7"] : [] }
+    }
+
+    @Test func routingAnOrderWhoseCallbackNamedNoDIDReadsItAndTeachesItToTheNumber() async {
+        let didww = OrderDIDWW()
+        let state = Self.state([Self.reserved, .paymentSucceeded(PaymentSucceeded(subscriptionID: nil, periodEnd: nil)),
+                                .provisioningStarted(orderID: "ord_7"), .orderCompleted(orderID: "ord_7", didID: "")])
+        let result = await AssignRoutingExecutor(didww: didww).execute(Self.effect(.assignRouting(didID: "")), context: Self.context(state))
+        #expect(result == .completed(details: "DID did_7 routed to the trunk", followUps: [.orderCompleted(orderID: "ord_7", didID: "did_7")]))
+        #expect(didww.assigned == ["did_7"])
+        // A DID already known is used as is, and nothing is learnt.
+        let known = await AssignRoutingExecutor(didww: didww).execute(Self.effect(.assignRouting(didID: "did_1")), context: Self.context(state))
+        #expect(known == .completed(details: "DID did_1 routed to the trunk", followUps: []))
+    }
+
     @Test func unknownErrorsAreRetryable() async {
         struct Broken: Error {}
         #expect(ProviderError.classify(Broken()).kind == .retryable)

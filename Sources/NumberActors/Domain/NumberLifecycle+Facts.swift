@@ -54,7 +54,18 @@ extension NumberLifecycle {
             return outcome(merged)
         case .orderCompleted(let orderID, let didID):
             let order = Stamped(CompletedOrder(orderID: orderID, didID: didID), at: source.stamp)
+            let previous = state.facts.completedOrder
             let merged = state.facts.completedOrder.keepOldest(order)
+            // DIDWW's order callback names the order, not always its DID, which is read later: whichever event
+            // comes first, the kept order takes the DID that another event of the same order names.
+            if state.facts.completedOrder!.value.didID.isEmpty {
+                for other in [previous, order] {
+                    guard let other, other.value.orderID == state.facts.completedOrder!.value.orderID,
+                          !other.value.didID.isEmpty else { continue }
+                    state.facts.completedOrder!.value.didID = other.value.didID
+                    return .applied
+                }
+            }
             return merged == .superseded ? .ignored(reason: IgnoreReason.alreadyLive) : outcome(merged)
         case .orderCanceled(let orderID):
             return fail(ProvisioningFailure(kind: .orderCanceled, detail: orderID), source, &state.facts)

@@ -17,7 +17,10 @@ struct AssignRoutingExecutor: EffectExecutor {
                 return .failed("the order names no DID to route")
             }
             try await didww.assignTrunk(didID: did)
-            return .completed("DID \(did) routed to the trunk")
+            // A DID read from the order becomes the number's fact (`didww.did_id`), for release and reconciliation.
+            var learned: [DomainEventPayload] = []
+            if didID.isEmpty, let order = context.number.didwwOrderID { learned.append(.orderCompleted(orderID: order, didID: did)) }
+            return .completed(details: "DID \(did) routed to the trunk", followUps: learned)
         } catch {
             return ProviderError.classify(error).attempt
         }
