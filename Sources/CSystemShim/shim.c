@@ -2,6 +2,9 @@
 #include "CSystemShim.h"
 
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -183,4 +186,16 @@ uint32_t nn_crc32c(uint32_t crc, const void *data, size_t length) {
     if (hw) return crc32c_sse42(crc, data, length);
 #endif
     return nn_crc32c_portable(crc, data, length);
+}
+
+int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold) {
+#if defined(__GLIBC__)
+    int padded = mallopt(M_TOP_PAD, (int)top_pad);
+    int trimmed = mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
+    return padded == 1 && trimmed == 1;
+#else
+    (void)top_pad;
+    (void)trim_threshold;
+    return 0;
+#endif
 }
