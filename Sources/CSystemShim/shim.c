@@ -188,12 +188,14 @@ uint32_t nn_crc32c(uint32_t crc, const void *data, size_t length) {
     return nn_crc32c_portable(crc, data, length);
 }
 
-int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold) {
+int nn_heap_grow_in_large_steps(int max_arenas, size_t top_pad, size_t trim_threshold) {
 #if defined(__GLIBC__)
+    int arenas = mallopt(M_ARENA_MAX, max_arenas);
     int padded = mallopt(M_TOP_PAD, (int)top_pad);
     int trimmed = mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
-    return padded == 1 && trimmed == 1;
+    return arenas == 1 && padded == 1 && trimmed == 1;
 #else
+    (void)max_arenas;
     (void)top_pad;
     (void)trim_threshold;
     return 0;

@@ -41,9 +41,10 @@ int nn_crc32c_is_hardware(void);
 int nn_fdatasync(int fd);
 void nn_set_thread_name(const char *name);
 
-/* glibc heap tuning (mallopt): grow each heap by at least top_pad bytes at a time, and give memory at the
-   top back to the kernel only past trim_threshold bytes. Returns 1 when both were accepted (0 elsewhere). */
-int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold);
+/* glibc heap tuning (mallopt): at most max_arenas heaps (threads share them), each grown by at least top_pad
+   bytes at a time, giving memory at the top back to the kernel only past trim_threshold bytes. Returns 1 when
+   all three were accepted (0 elsewhere). */
+int nn_heap_grow_in_large_steps(int max_arenas, size_t top_pad, size_t trim_threshold);
 
 #ifdef __cplusplus
 }
