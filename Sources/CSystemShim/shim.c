@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 const int NN_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int NN_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
@@ -200,4 +202,12 @@ int nn_heap_grow_in_large_steps(int max_arenas, size_t top_pad, size_t trim_thre
     (void)trim_threshold;
     return 0;
 #endif
+}
+
+int nn_lower_thread_priority(int increment) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (current == -1 && errno != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)tid, current + increment);
 }

@@ -44,6 +44,9 @@ void nn_set_thread_name(const char *name);
 /* glibc heap tuning (mallopt): at most max_arenas heaps (threads share them), each grown by at least top_pad
    bytes at a time, giving memory at the top back to the kernel only past trim_threshold bytes. Returns 1 when
    all three were accepted (0 elsewhere). */
+/* Raises the calling thread's nice value by `increment` (lower priority; no privilege needed). 0 on success. */
+int nn_lower_thread_priority(int increment);
+
 int nn_heap_grow_in_large_steps(int max_arenas, size_t top_pad, size_t trim_threshold);
 
 #ifdef __cplusplus

@@ -1,11 +1,9 @@
-import Dispatch
-
 /// The dedupe window during recovery, on a thread of its own: built from the snapshot's entries (which come
 /// before the numbers) while the numbers load, then fed the keys of replayed records in journal order. Nothing
 /// reads the window before recovery ends, so it need not keep pace with the numbers table.
 final class DedupeLane: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "numninja.recovery.dedupe")
-    /// Touched only on `queue`.
+    private let queue = LaneThread(name: "recovery-dedupe")
+    /// Touched only on the lane's thread until `finish`.
     private var window: DedupeWindow
 
     /// Starts from `window` (empty, with the engine's limits).
@@ -28,13 +26,12 @@ final class DedupeLane: @unchecked Sendable {
         }
     }
 
-    /// Waits for everything queued and hands the window over.
+    /// Waits for everything queued, hands the window over and ends the lane's thread (later calls hand over an empty window).
     func finish() -> DedupeWindow {
-        queue.sync {
-            let built = window
-            window = DedupeWindow(retentionNanos: built.retentionNanos, capacity: built.capacity)
-            return built
-        }
+        queue.stop()
+        let built = window
+        window = DedupeWindow(retentionNanos: built.retentionNanos, capacity: built.capacity)
+        return built
     }
 }
 

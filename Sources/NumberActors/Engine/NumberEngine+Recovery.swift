@@ -52,27 +52,26 @@ extension NumberEngine {
         let started = FileSystem.nowNanoseconds()
         var state = EngineState(limits: limits)
         var covered: UInt64 = 0
-        var lanes = RecoveryLanes(limits: limits)
+        var attempt: RecoveryLanes?
+        defer { attempt?.abandon() }
         let loaded = try store.loadNewest { reader in
-            lanes.abandon()
+            attempt?.abandon()
             state = EngineState(limits: limits)
-            lanes = RecoveryLanes(limits: limits)
-            covered = try state.load(reader, lanes: lanes).coveredSequence
+            attempt = RecoveryLanes(limits: limits)
+            covered = try state.load(reader, lanes: attempt!).coveredSequence
         }
         if loaded.loaded == nil {
-            lanes.abandon()
+            attempt?.abandon()
             state = EngineState(limits: limits)
-            lanes = RecoveryLanes(limits: limits)
+            attempt = RecoveryLanes(limits: limits)
             covered = 0
         }
+        let lanes = attempt!
         let loadedAt = FileSystem.nowNanoseconds()
         var replayed = 0
         var expected = covered + 1
         var batch = ReplayBatch()
-        defer {
-            batch.abandon()
-            lanes.abandon()
-        }
+        defer { batch.abandon() }
         let walk = try JournalDirectory.read(data.journalPath, from: covered + 1) { view in
             guard view.sequence == expected else {
                 throw StorageError.corrupt(file: data.journalPath, offset: view.offset,

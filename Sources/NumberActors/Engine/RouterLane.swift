@@ -1,12 +1,10 @@
-import Dispatch
-
 /// Rebuilds the router's indexes during recovery on a thread of its own, in order: first the keys of the
 /// snapshot's numbers (batch after batch, while the loading thread fills the numbers table), then the keys
 /// granted by replayed records. The router is independent of the numbers table, and costs about as much to
 /// rebuild (a hash and a cache miss per key), so the two are built side by side.
 final class RouterLane: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "numninja.recovery.router")
-    /// Touched only on `queue`.
+    private let queue = LaneThread(name: "recovery-router")
+    /// Touched only on the lane's thread until `finish`.
     private var router = RouterIndexes()
     private var expectedNumbers = 0
     private var sized = false
@@ -35,13 +33,12 @@ final class RouterLane: @unchecked Sendable {
         }
     }
 
-    /// Waits for everything queued and hands the indexes over.
+    /// Waits for everything queued, hands the indexes over and ends the lane's thread (later calls hand over empty indexes).
     func finish() -> RouterIndexes {
-        queue.sync {
-            let built = router
-            router = RouterIndexes()
-            return built
-        }
+        queue.stop()
+        let built = router
+        router = RouterIndexes()
+        return built
     }
 
     private func reserve(like sample: [NumberEntry]) {
