@@ -190,16 +190,28 @@ uint32_t nn_crc32c(uint32_t crc, const void *data, size_t length) {
     return nn_crc32c_portable(crc, data, length);
 }
 
-int nn_heap_grow_in_large_steps(int max_arenas, size_t top_pad, size_t trim_threshold) {
+int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold) {
 #if defined(__GLIBC__)
-    int arenas = mallopt(M_ARENA_MAX, max_arenas);
     int padded = mallopt(M_TOP_PAD, (int)top_pad);
     int trimmed = mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
-    return arenas == 1 && padded == 1 && trimmed == 1;
+    /* Setting the trim threshold freezes the mmap threshold at its initial 128 KiB (glibc otherwise raises it
+       to the size of blocks freed, up to 32 MiB): every buffer above 128 KiB would be mapped, faulted in and
+       unmapped each time. Blocks up to 32 MiB come from the heap and are reused, as glibc would settle on. */
+    int mapped = mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    return padded == 1 && trimmed == 1 && mapped == 1;
 #else
-    (void)max_arenas;
     (void)top_pad;
     (void)trim_threshold;
+    return 0;
+#endif
+}
+
+int nn_heap_limit_arenas(int max_arenas) {
+#if defined(__GLIBC__)
+    if (max_arenas <= 0) max_arenas = 8 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return mallopt(M_ARENA_MAX, max_arenas);
+#else
+    (void)max_arenas;
     return 0;
 #endif
 }

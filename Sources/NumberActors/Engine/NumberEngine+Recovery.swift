@@ -48,7 +48,11 @@ extension NumberEngine {
 
     static func recoverState(_ data: DataDirectory, store: SnapshotStore, limits: EngineLimits) throws
         -> (EngineState, SnapshotStore.LoadOutcome, Int, (snapshot: Double, replay: Double)) {
-        HeapGrowth.configure()
+        try HeapGrowth.duringRecovery { try replayState(data, store: store, limits: limits) }
+    }
+
+    private static func replayState(_ data: DataDirectory, store: SnapshotStore, limits: EngineLimits) throws
+        -> (EngineState, SnapshotStore.LoadOutcome, Int, (snapshot: Double, replay: Double)) {
         let started = FileSystem.nowNanoseconds()
         var state = EngineState(limits: limits)
         var covered: UInt64 = 0
