@@ -18,7 +18,7 @@ let package = Package(
         // Storage primitives: journal, snapshot files, CRC32C, the file-I/O seam.
         .target(name: "Snapshot", dependencies: ["CLZ4", "CSystemShim"]),
         // The domain: number lifecycle, per-number actors, routing, recovery.
-        .target(name: "NumberActors", dependencies: ["Snapshot"]),
+        .target(name: "NumberActors", dependencies: ["Snapshot", "CSystemShim"]),
         // HTTP, provider adapters, API, CLI.
         .target(name: "Server", dependencies: ["NumberActors", "Snapshot", "CCrypto", "CZlib", "CSystemShim"]),
         .executableTarget(name: "numninja", dependencies: ["Server"]),

@@ -30,6 +30,18 @@ func residentBytes() -> Int {
     return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
+/// CPU time of the whole process so far (user, system), to tell work from waiting on a busy machine.
+func cpuSeconds() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+func - (a: (user: Double, system: Double), b: (user: Double, system: Double)) -> (user: Double, system: Double) {
+    (a.user - b.user, a.system - b.system)
+}
+
 let t0: Int64 = 1_767_225_600
 
 func e164(_ index: Int) -> String {
@@ -189,9 +201,15 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
     readMillis.append((now() - readStarted) * 1e3)
 
     let before = residentBytes()
+    let cpuBefore = cpuSeconds()
     let engine = try NumberEngine.open(data, options: options(.never))
+    let cpu = cpuSeconds() - cpuBefore
     recoverMillis.append(engine.recovery.millis)
-    if CommandLine.arguments.contains("--verbose") { line("  recovery run \(run + 1): \(format(engine.recovery.millis, 0)) ms") }
+    if CommandLine.arguments.contains("--verbose") {
+        let summary = engine.recovery
+        line("  recovery run \(run + 1): \(format(summary.millis, 0)) ms (snapshot \(format(summary.snapshotMillis, 0)) ms, "
+             + "replay \(format(summary.replayMillis, 0)) ms; CPU user \(format(cpu.user, 2)) s, system \(format(cpu.system, 2)) s)")
+    }
     replayed = engine.recovery.recordsReplayed
     if run == 0 { perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers) }
     engine.close()

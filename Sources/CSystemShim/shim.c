@@ -2,6 +2,9 @@
 #include "CSystemShim.h"
 
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -10,6 +13,8 @@
 #include <sys/socket.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 const int NN_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int NN_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
@@ -183,4 +188,38 @@ uint32_t nn_crc32c(uint32_t crc, const void *data, size_t length) {
     if (hw) return crc32c_sse42(crc, data, length);
 #endif
     return nn_crc32c_portable(crc, data, length);
+}
+
+int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold) {
+#if defined(__GLIBC__)
+    int padded = mallopt(M_TOP_PAD, (int)top_pad);
+    int trimmed = mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
+    /* Setting the trim threshold freezes the mmap threshold at its initial 128 KiB (glibc otherwise raises it
+       to the size of blocks freed, up to 32 MiB): every buffer above 128 KiB would be mapped, faulted in and
+       unmapped each time. Blocks up to 32 MiB come from the heap and are reused, as glibc would settle on. */
+    int mapped = mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    return padded == 1 && trimmed == 1 && mapped == 1;
+#else
+    (void)top_pad;
+    (void)trim_threshold;
+    return 0;
+#endif
+}
+
+int nn_heap_limit_arenas(int max_arenas) {
+#if defined(__GLIBC__)
+    if (max_arenas <= 0) max_arenas = 8 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return mallopt(M_ARENA_MAX, max_arenas);
+#else
+    (void)max_arenas;
+    return 0;
+#endif
+}
+
+int nn_lower_thread_priority(int increment) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (current == -1 && errno != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)tid, current + increment);
 }

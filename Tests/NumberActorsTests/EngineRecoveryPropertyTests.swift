@@ -78,7 +78,7 @@ import Testing
         // (a) newest snapshot + tail.
         let withSnapshots = try EF.copy(data)
         defer { EF.remove(withSnapshots) }
-        let (a, loadedA, replayedA) = try NumberEngine.recoverState(withSnapshots, store: SnapshotStore(directory: withSnapshots.snapshotsPath),
+        let (a, loadedA, replayedA, _) = try NumberEngine.recoverState(withSnapshots, store: SnapshotStore(directory: withSnapshots.snapshotsPath),
                                                                      limits: EngineLimits())
         #expect(loadedA.loaded?.sequence == s2.sequence, "seed \(seed)")
         #expect(replayedA < Int(live.globalSequence))
@@ -94,7 +94,7 @@ import Testing
         let olderOnly = try EF.copy(data)
         defer { EF.remove(olderOnly) }
         try FileManager.default.removeItem(atPath: olderOnly.snapshotsPath + "/" + (s2.path as NSString).lastPathComponent)
-        let (c, loadedC, _) = try NumberEngine.recoverState(olderOnly, store: SnapshotStore(directory: olderOnly.snapshotsPath), limits: EngineLimits())
+        let (c, loadedC, _, _) = try NumberEngine.recoverState(olderOnly, store: SnapshotStore(directory: olderOnly.snapshotsPath), limits: EngineLimits())
         #expect(loadedC.loaded?.sequence == s1.sequence, "seed \(seed)")
         expectSame(live, c, "concurrent snapshot+tail", seed: seed)
         if ProcessInfo.processInfo.environment["NN_DEBUG"] != nil {
@@ -107,7 +107,9 @@ import Testing
             }
             var snap = EngineState()
             _ = try SnapshotStore(directory: olderOnly.snapshotsPath).loadNewest { reader in
-                let meta = try snap.load(reader)
+                let lanes = RecoveryLanes(limits: EngineLimits())
+                let meta = try snap.load(reader, lanes: lanes)
+                lanes.finish(into: &snap)
                 print("DEBUG meta \(meta)")
             }
             for (id, entry) in live.numbers where c.numbers[id] != entry {

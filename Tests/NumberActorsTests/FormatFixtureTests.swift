@@ -28,7 +28,9 @@ import Testing
         let store = SnapshotStore(directory: DataDirectory(Self.fixture).snapshotsPath)
         var state = EngineState()
         var meta: EngineSnapshotCodec.Meta?
-        let outcome = try store.loadNewest { reader in meta = try state.load(reader) }
+        let lanes = RecoveryLanes(limits: EngineLimits())
+        let outcome = try store.loadNewest { reader in meta = try state.load(reader, lanes: lanes) }
+        lanes.finish(into: &state)
         #expect(outcome.loaded?.sequence == 8)
         #expect(meta?.coveredSequence == 8)
         #expect(state.parked.count == 1)

@@ -41,6 +41,17 @@ int nn_crc32c_is_hardware(void);
 int nn_fdatasync(int fd);
 void nn_set_thread_name(const char *name);
 
+/* Raises the calling thread's nice value by `increment` (lower priority; no privilege needed). 0 on success. */
+int nn_lower_thread_priority(int increment);
+
+/* glibc heap tuning (mallopt): the main heap grows by at least top_pad bytes at a time and gives memory at
+   its top back to the kernel only past trim_threshold bytes; blocks up to 32 MiB come from the heap. Returns 1
+   when all were accepted (0 elsewhere). */
+int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold);
+/* glibc (mallopt M_ARENA_MAX): threads that allocate from now on share at most max_arenas heaps; 0 restores
+   glibc's default (8 per core). Threads keep the heap they already use. Returns 1 when accepted. */
+int nn_heap_limit_arenas(int max_arenas);
+
 #ifdef __cplusplus
 }
 #endif

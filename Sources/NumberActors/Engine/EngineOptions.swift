@@ -22,6 +22,10 @@ public struct RecoverySummary: Sendable {
     public var numbers: Int
     public var parked: Int
     public var millis: Double
+    /// Of `millis`: loading the snapshot, and replaying the journal tail after it (the rest is opening the
+    /// journal and counting numbers by state), so a slow start says where it went.
+    public var snapshotMillis: Double = 0
+    public var replayMillis: Double = 0
     public var journal: JournalRecoveryReport
 }
 

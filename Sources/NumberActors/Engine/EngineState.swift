@@ -28,10 +28,19 @@ public struct EngineState: Sendable {
     /// `globalSequence`; the number part only past that number's `appliedSequence`, so a snapshot whose
     /// entities were captured at different moments replays exactly.
     public mutating func apply(_ record: EngineRecord, sequence: UInt64, timeNanos: Int64) {
+        var work = RecoveryLanes.Work()
+        apply(record, sequence: sequence, timeNanos: timeNanos, handing: &work)
+        for (key, time) in work.dedupe { dedupe.insert(key, time: time) }
+        for (key, number) in work.routes { router.restore(key, number: number) }
+    }
+
+    /// `apply`, handing the dedupe window's and the router's share to `work` (recovery applies them, in the
+    /// same order, on lanes of their own): neither is read while records are applied.
+    mutating func apply(_ record: EngineRecord, sequence: UInt64, timeNanos: Int64, handing work: inout RecoveryLanes.Work) {
         if sequence > globalSequence {
             switch record {
             case .event(let event):
-                if let key = event.dedupe { dedupe.insert(key, time: timeNanos) }
+                if let key = event.dedupe { work.dedupe.append((key, timeNanos)) }
                 if event.target == nil { parked.park(ParkedEvent(id: sequence, time: timeNanos, event: event.event)) }
             case .assignParked(let assign):
                 parked.remove(assign.parkedID)
@@ -41,7 +50,7 @@ public struct EngineState: Sendable {
             globalSequence = sequence
         }
         if let (number, event, granted) = record.numberEvent {
-            for key in granted { router.restore(key, number: number) }
+            for key in granted { work.routes.append((key, number)) }
             numbers[number, default: NumberEntry(id: number)].apply(event, granted: granted, sequence: sequence, timeNanos: timeNanos)
         }
     }

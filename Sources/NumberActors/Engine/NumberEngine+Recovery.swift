@@ -23,15 +23,17 @@ extension NumberEngine {
         do {
             let store = SnapshotStore(directory: data.snapshotsPath, io: options.journal.io)
             try store.removeTemporaries()
-            let (state, loaded, replayed) = try recoverState(data, store: store, limits: options.limits)
+            let (state, loaded, replayed, phases) = try recoverState(data, store: store, limits: options.limits)
             guard state.globalSequence <= journal.lastSequence || journal.lastSequence == 0 && state.globalSequence == 0 else {
                 throw StorageError.corrupt(file: data.journalPath, offset: 0,
                                            reason: "snapshot covers sequence \(state.globalSequence) but the journal ends at \(journal.lastSequence)")
             }
-            let summary = RecoverySummary(snapshotSequence: loaded.loaded?.sequence, rejectedSnapshots: loaded.rejected.map { "\($0.path): \($0.reason)" },
+            var summary = RecoverySummary(snapshotSequence: loaded.loaded?.sequence, rejectedSnapshots: loaded.rejected.map { "\($0.path): \($0.reason)" },
                                           recordsReplayed: replayed, lastSequence: journal.lastSequence,
                                           numbersByState: state.countsByState, numbers: state.numbers.count, parked: state.parked.count,
                                           millis: Double(FileSystem.nowNanoseconds() - started) / 1e6, journal: journal.recoveryReport)
+            summary.snapshotMillis = phases.snapshot
+            summary.replayMillis = phases.replay
             return NumberEngine(data: data, lock: lock, journal: journal, store: store, state: state, options: options, recovery: summary)
         } catch {
             journal.close()
@@ -45,17 +47,31 @@ extension NumberEngine {
     }
 
     static func recoverState(_ data: DataDirectory, store: SnapshotStore, limits: EngineLimits) throws
-        -> (EngineState, SnapshotStore.LoadOutcome, Int) {
+        -> (EngineState, SnapshotStore.LoadOutcome, Int, (snapshot: Double, replay: Double)) {
+        try HeapGrowth.duringRecovery { try replayState(data, store: store, limits: limits) }
+    }
+
+    private static func replayState(_ data: DataDirectory, store: SnapshotStore, limits: EngineLimits) throws
+        -> (EngineState, SnapshotStore.LoadOutcome, Int, (snapshot: Double, replay: Double)) {
+        let started = FileSystem.nowNanoseconds()
         var state = EngineState(limits: limits)
         var covered: UInt64 = 0
+        var attempt: RecoveryLanes?
+        defer { attempt?.abandon() }
         let loaded = try store.loadNewest { reader in
+            attempt?.abandon()
             state = EngineState(limits: limits)
-            covered = try state.load(reader).coveredSequence
+            attempt = RecoveryLanes(limits: limits)
+            covered = try state.load(reader, lanes: attempt!).coveredSequence
         }
         if loaded.loaded == nil {
+            attempt?.abandon()
             state = EngineState(limits: limits)
+            attempt = RecoveryLanes(limits: limits)
             covered = 0
         }
+        let lanes = attempt!
+        let loadedAt = FileSystem.nowNanoseconds()
         var replayed = 0
         var expected = covered + 1
         var batch = ReplayBatch()
@@ -67,15 +83,17 @@ extension NumberEngine {
             }
             batch.items.append(.init(sequence: view.sequence, kind: view.kind, time: view.time, offset: view.offset,
                                      payload: Array(view.payload)))
-            if batch.items.count >= ReplayBatch.size { try batch.apply(to: &state, journal: data.journalPath) }
+            if batch.items.count >= ReplayBatch.size { try batch.apply(to: &state, lanes: lanes, journal: data.journalPath) }
             expected += 1
             replayed += 1
         }
-        try batch.finish(&state, journal: data.journalPath)
+        try batch.finish(&state, lanes: lanes, journal: data.journalPath)
+        lanes.finish(into: &state)
         if let problem = walk.problem {
             throw StorageError.corrupt(file: problem.file, offset: problem.offset, reason: problem.reason)
         }
-        return (state, loaded, replayed)
+        let phases = (snapshot: Double(loadedAt - started) / 1e6, replay: Double(FileSystem.nowNanoseconds() - loadedAt) / 1e6)
+        return (state, loaded, replayed, phases)
     }
 
     /// Journal records read but not applied yet: decoded in the background on all cores (decoding is most of
@@ -97,29 +115,33 @@ extension NumberEngine {
         private var decoding: Decoding?
 
         /// Starts decoding the records read so far, and applies the batch decoded before them.
-        mutating func apply(to state: inout EngineState, journal: String) throws {
+        mutating func apply(to state: inout EngineState, lanes: RecoveryLanes, journal: String) throws {
             let previous = decoding
             decoding = items.isEmpty ? nil : Decoding(items) { item in
                 Result { try EngineRecord.decode(kind: item.kind, item.payload) }
             }
             items.removeAll(keepingCapacity: true)
-            if let previous { try Self.apply(previous, to: &state, journal: journal) }
+            if let previous { try Self.apply(previous, to: &state, lanes: lanes, journal: journal) }
         }
 
         /// Applies everything still pending.
-        mutating func finish(_ state: inout EngineState, journal: String) throws {
-            try apply(to: &state, journal: journal)
-            try apply(to: &state, journal: journal)
+        mutating func finish(_ state: inout EngineState, lanes: RecoveryLanes, journal: String) throws {
+            try apply(to: &state, lanes: lanes, journal: journal)
+            try apply(to: &state, lanes: lanes, journal: journal)
         }
 
         /// Waits for work still running in the background (after an error).
         func abandon() { _ = decoding?.wait() }
 
-        private static func apply(_ batch: Decoding, to state: inout EngineState, journal: String) throws {
+        /// Applies a decoded batch to the numbers and the parked list here, and hands the dedupe window's and the
+        /// router's share to their lanes.
+        private static func apply(_ batch: Decoding, to state: inout EngineState, lanes: RecoveryLanes, journal: String) throws {
+            var work = RecoveryLanes.Work()
+            defer { lanes.submit(work) }
             for (item, record) in zip(batch.inputs, batch.wait()) {
                 switch record {
                 case .success(let record):
-                    state.apply(record, sequence: item.sequence, timeNanos: item.time)
+                    state.apply(record, sequence: item.sequence, timeNanos: item.time, handing: &work)
                 case .failure(let error):
                     throw StorageError.corrupt(file: journal, offset: item.offset,
                                                reason: "record \(item.sequence) does not decode: \(error)")

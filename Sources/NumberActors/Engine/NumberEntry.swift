@@ -27,7 +27,7 @@ public struct NumberEntry: Sendable, Equatable {
         // Hand the state over (the transition consumes it) so its buffers are updated in place, not copied.
         var current = Self.placeholder
         swap(&current, &state)
-        let (next, effects) = NumberLifecycle.transition(current, domainEvent, at: position)
+        let (next, effects) = NumberLifecycle.transition(consume current, domainEvent, at: position)
         state = next
         grant(granted)
         return effects

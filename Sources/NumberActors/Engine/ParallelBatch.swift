@@ -46,15 +46,19 @@ final class ParallelBatch<Input: Sendable, Output>: @unchecked Sendable {
         }
     }
 
-    /// Helps with what is left, then waits for chunks still in progress elsewhere. Call from one thread.
+    /// Helps with what is left, then waits for chunks still in progress elsewhere, and hands the outputs over
+    /// (moved out, not copied: a copy of a decoded state or record would retain every object in it). Call once,
+    /// from one thread; later calls return nothing.
     func wait() -> [Output] {
-        if !finished {
-            if !inputs.isEmpty {
-                work()
-                done.wait()
-            }
-            finished = true
+        if finished { return [] }
+        if !inputs.isEmpty {
+            work()
+            done.wait()
         }
-        return slots.map { $0! }
+        finished = true
+        var outputs: [Output] = []
+        outputs.reserveCapacity(slots.count)
+        for index in slots.indices { outputs.append(slots[index].take()!) }
+        return outputs
     }
 }

@@ -137,10 +137,11 @@ public struct DedupeWindow: Sendable {
     public init(entries: some Sequence<Entry>, evictedEarly: UInt64, retentionNanos: Int64 = DedupeWindow.defaultRetentionNanos,
                 capacity: Int = DedupeWindow.defaultCapacity) {
         self.init(retentionNanos: retentionNanos, capacity: capacity)
-        // Sized once, with room for the journal tail that follows a snapshot (rehashing millions of keys is slow).
+        // Sized once, with room for the journal tail that follows a snapshot (rehashing millions of keys is slow,
+        // and so is moving millions of entries to a larger array; room not used is never touched).
         let expected = min(capacity, entries.underestimatedCount)
         members.reserveCapacity(min(capacity, expected + expected / 4))
-        self.entries.reserveCapacity(expected)
+        self.entries.reserveCapacity(min(capacity, expected + expected / 2))
         for entry in entries where members.insert(entry.key).inserted {
             self.entries.append(entry)
         }

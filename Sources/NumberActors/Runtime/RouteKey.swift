@@ -74,6 +74,18 @@ public struct RouterIndexes: Sendable, Equatable {
             return nil
         }
 
+        /// `self = adding(number)`, without copying the set.
+        mutating func add(_ number: String) {
+            switch self {
+            case .one(let existing):
+                if existing != number { self = .many([existing, number]) }
+            case .many(var set):
+                self = .one(number)  // releases the enum's hold on the set, so the insert below does not copy it
+                set.insert(number)
+                self = .many(set)
+            }
+        }
+
         func adding(_ number: String) -> CustomerNumbers {
             switch self {
             case .one(let existing): return existing == number ? self : .many([existing, number])
@@ -151,7 +163,8 @@ public struct RouterIndexes: Sendable, Equatable {
     /// Restores one index entry from a snapshot.
     public mutating func restore(_ key: RouteKey, number: String) {
         if key.kind == .customer {
-            customers[key.value] = customers[key.value]?.adding(number) ?? .one(number)
+            // One lookup: a new customer is inserted as `.one(number)`, to which adding `number` changes nothing.
+            customers[key.value, default: .one(number)].add(number)
         } else {
             single[key] = number
         }
