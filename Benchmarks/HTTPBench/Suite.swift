@@ -19,7 +19,8 @@ struct Suite {
         guard let server = NumNinjaServer.start(dataDirectory: scratch + "/state", secret: secret, fsync: options.fsync) else { return 1 }
         var serverStopped = false
         defer { if !serverStopped { server.forceKill() } }
-        report("http-bench: \(options.runs) run(s) of \(options.seconds) s, \(options.connections) keep-alive connections, "
+        report("http-bench: \(options.runs) run(s) of \(options.seconds) s, \(options.connections) keep-alive connections "
+              + "(open loop: \(options.openLoopConnections)), "
               + "\(options.threads) client threads, \(options.numbers) numbers; nginx on :\(nginx.port), numninja on :\(server.port) (NUMNINJA_FSYNC=\(options.fsync))")
 
         // Pools sized for the longest run at a generous rate; events never repeat across runs.
@@ -66,7 +67,7 @@ struct Suite {
             for run in 1...options.runs {
                 let rate = serverMax * fraction
                 let measured = measure(label: "run \(run) open loop \(Int(fraction * 100))% (\(Int(rate))/s)", host: "127.0.0.1", port: server.port,
-                                       pool: pool(), options: options, connections: options.connections, ratePerSecond: rate)
+                                       pool: pool(), options: options, connections: options.openLoopConnections, ratePerSecond: rate)
                 report(measured.summary)
                 record(measured)
                 errors += measured.errors

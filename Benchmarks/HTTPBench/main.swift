@@ -5,7 +5,7 @@ import Foundation
 
 // http-bench: webhook ingestion over HTTP against `numninja serve` (fsync always), with nginx answering
 // `return 200` on loopback as the machine's HTTP ceiling, measured in the same run.
-//   http-bench suite [--runs 3] [--seconds 5] [--connections 64] [--numbers 100000] [--quick]
+//   http-bench suite [--runs 3] [--seconds 5] [--connections 64] [--open-connections 256] [--numbers 100000] [--quick]
 //   http-bench load --target 127.0.0.1:PORT --secret whsec_... [--mode closed|open --rate R] ...
 // Every load loop is bounded by a deadline and by the size of its pre-built request pool.
 
@@ -13,6 +13,9 @@ struct Options {
     var runs = 3
     var seconds = 5.0
     var connections = 64
+    /// The open loop's connections: enough that a request rarely waits for a free one (providers open
+    /// connections as they need them), so the latency measured is the server's, not the client's pool's.
+    var openLoopConnections = 256
     var threads = 2
     var numbers = 100_000
     var quick = false
@@ -29,6 +32,7 @@ struct Options {
             case "--runs": runs = Int(iterator.next() ?? "") ?? runs
             case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
             case "--connections": connections = Int(iterator.next() ?? "") ?? connections
+            case "--open-connections": openLoopConnections = Int(iterator.next() ?? "") ?? openLoopConnections
             case "--threads": threads = Int(iterator.next() ?? "") ?? threads
             case "--numbers": numbers = Int(iterator.next() ?? "") ?? numbers
             case "--quick": quick = true
@@ -123,7 +127,7 @@ if arguments.first == "load", let port = arguments.dropFirst().first.flatMap({ I
     exit(0)
 }
 guard arguments.first == "suite" else {
-    report("usage: http-bench suite [--runs N] [--seconds S] [--connections C] [--threads T] [--numbers N] [--quick] [--keep]")
+    report("usage: http-bench suite [--runs N] [--seconds S] [--connections C] [--open-connections C] [--threads T] [--numbers N] [--quick] [--keep]")
     exit(2)
 }
 let options = Options(arguments.dropFirst())
