@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "fixture-writer", dependencies: ["NumberActors"], path: "Tests/FixtureWriter"),
         .executableTarget(name: "snapshot-crash-child", dependencies: ["Snapshot"], path: "Tests/SnapshotCrashChild"),
         .executableTarget(name: "storage-bench", dependencies: ["Snapshot"], path: "Benchmarks/StorageBench"),
-        .executableTarget(name: "engine-bench", dependencies: ["NumberActors"], path: "Benchmarks/EngineBench"),
+        .executableTarget(name: "engine-bench", dependencies: ["NumberActors", "CSystemShim"], path: "Benchmarks/EngineBench"),
         .executableTarget(name: "number-bench", dependencies: ["NumberActors"], path: "Benchmarks/NumberBench"),
         .executableTarget(name: "http-bench", dependencies: ["Server", "CSystemShim"], path: "Benchmarks/HTTPBench"),
         .executableTarget(name: "crash-harness", dependencies: ["Server"], path: "Benchmarks/CrashHarness"),

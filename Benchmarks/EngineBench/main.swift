@@ -9,6 +9,7 @@ import Glibc
 import Foundation
 import NumberActors
 import Snapshot
+import CSystemShim
 
 let quick = CommandLine.arguments.contains("--quick")
 let root = (ProcessInfo.processInfo.environment["NUMNINJA_BENCH_DIR"] ?? "/tmp") + "/numninja-engine-bench-\(getpid())"
@@ -211,7 +212,12 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
              + "replay \(format(summary.replayMillis, 0)) ms; CPU user \(format(cpu.user, 2)) s, system \(format(cpu.system, 2)) s)")
     }
     replayed = engine.recovery.recordsReplayed
-    if run == 0 { perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers) }
+    if run == 0 {
+        let untrimmed = residentBytes()
+        _ = nn_heap_trim()
+        line("  (resident growth before trimming the heap: \(format(Double(untrimmed - before) / Double(engine.recovery.numbers), 0)) bytes per number)")
+        perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers)
+    }
     engine.close()
 }
 line("recovery of \(count) numbers + \(replayed) journal records: \(format(median(recoverMillis), 0)) ms; "

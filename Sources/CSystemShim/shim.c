@@ -206,6 +206,14 @@ int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold) {
 #endif
 }
 
+int nn_heap_trim(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
+
 int nn_heap_limit_arenas(int max_arenas) {
 #if defined(__GLIBC__)
     if (max_arenas <= 0) max_arenas = 8 * (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -48,6 +48,9 @@ int nn_lower_thread_priority(int increment);
    its top back to the kernel only past trim_threshold bytes; blocks up to 32 MiB come from the heap. Returns 1
    when all were accepted (0 elsewhere). */
 int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold);
+/* glibc malloc_trim(0): gives the free memory of every heap back to the kernel; returns 1 when some was. */
+int nn_heap_trim(void);
+
 /* glibc (mallopt M_ARENA_MAX): threads that allocate from now on share at most max_arenas heaps; 0 restores
    glibc's default (8 per core). Threads keep the heap they already use. Returns 1 when accepted. */
 int nn_heap_limit_arenas(int max_arenas);
