@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -145,27 +146,11 @@ enum DemoCommand {
 
     /// Shuts the simulators down from this plain thread.
     static func blockingShutdown(_ simulators: ProviderSimulators) {
-        let done = Semaphore()
+        let done = DispatchSemaphore(value: 0)
         Task.detached {
             await simulators.shutdown()
             done.signal()
         }
         done.wait()
     }
-}
-
-/// A counting semaphore over `sem_t`, for a plain thread to wait on a task.
-final class Semaphore: @unchecked Sendable {
-    private let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-
-    init() { sem_init(semaphore, 0, 0) }
-
-    deinit {
-        sem_destroy(semaphore)
-        semaphore.deallocate()
-    }
-
-    func signal() { sem_post(semaphore) }
-
-    func wait() { while sem_wait(semaphore) != 0 && errno == EINTR {} }
 }
