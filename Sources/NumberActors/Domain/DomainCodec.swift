@@ -164,6 +164,10 @@ struct DomainWriter: ~Copyable {
 struct DomainReader {
     private let bytes: [UInt8]
     private(set) var offset = 0
+    /// Strings decoded last that needed heap storage: a state repeats many of its ids (an event id is in a
+    /// fact's stamp, the history and the call or SMS entry; the forwarding address in the reservation and the
+    /// forwarding fact). A repeat returns the same storage instead of a copy, as the live transition shares it.
+    private var recent = RecentStrings()
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -242,6 +246,11 @@ struct DomainReader {
         let n = try count()
         if n == 0 { return "" }
         let start = offset
+        let shared = n > RecentStrings.smallStringBytes
+        if shared, let repeated = bytes.withUnsafeBufferPointer({ recent.find(UnsafeBufferPointer(rebasing: $0[start..<start + n])) }) {
+            offset += n
+            return repeated
+        }
         let text: String? = bytes.withUnsafeBufferPointer { all in
             let utf8 = UnsafeBufferPointer(rebasing: all[start..<start + n])
             // `String(decoding:)` on a contiguous buffer is the fast path; it repairs invalid input, so anything
@@ -252,6 +261,7 @@ struct DomainReader {
         }
         guard let text else { throw .invalidUTF8(offset: start) }
         offset += n
+        if shared { recent.remember(text) }
         return text
     }
 
@@ -327,3 +337,39 @@ struct DomainReader {
     }
 }
 
+
+/// The last few heap-allocated strings a reader decoded, matched by their UTF-8 bytes. Fixed size and inline
+/// (no allocation per reader); strings of up to 15 UTF-8 bytes are stored inline by `String` and never kept.
+struct RecentStrings {
+    static let smallStringBytes = 15
+    private var slots: (String, String, String, String, String, String, String, String,
+                        String, String, String, String, String, String, String, String) =
+        ("", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
+    private static let slotCount = 16
+    private var next = 0
+
+    /// A remembered string whose UTF-8 equals `utf8`.
+    mutating func find(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        withUnsafeMutablePointer(to: &slots) { tuple -> String? in
+            tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { strings -> String? in
+            for index in 0..<Self.slotCount {
+                var candidate = strings[index]
+                guard candidate.utf8.count == utf8.count else { continue }
+                let equal = candidate.withUTF8 { stored in
+                    UnsafeRawBufferPointer(stored).elementsEqual(UnsafeRawBufferPointer(utf8))
+                }
+                if equal { return candidate }
+            }
+            return nil
+            }
+        }
+    }
+
+    mutating func remember(_ text: String) {
+        let slot = next
+        next = (next + 1) % Self.slotCount
+        withUnsafeMutablePointer(to: &slots) { tuple in
+            tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { $0[slot] = text }
+        }
+    }
+}

@@ -142,52 +142,80 @@ public struct NumberFacts: Sendable, Hashable {
     public var startedOrder: Stamped<String>?
     /// Earliest OrderCompleted: the number is live.
     public var completedOrder: Stamped<CompletedOrder>?
-    /// Earliest OrderCanceled / ProvisioningFailed.
-    public var provisioningFailure: Stamped<ProvisioningFailure>?
     /// Newest by (Stripe `created`, event id) of payment succeeded / failed / subscription status.
     public var billing: Stamped<BillingStanding>?
-    public var disputesOpened: Set<String> = []
-    public var disputesClosed: Set<String> = []
     public var usage = UsageLedger()
-    /// Newest of ProviderBlocked (true) / ProviderUnblocked (false).
-    public var providerBlock: Stamped<Bool>?
-    /// Newest of operator hold / unhold.
-    public var operatorHold: Stamped<OperatorHold>?
-    /// Earliest occurrence of each cancellation reason.
-    public var cancellations: [CancellationReason: EventStamp] = [:]
+    /// The facts most numbers never have, out of line.
+    private var rare = RareFactsStorage()
 
     public init() {}
+
+    /// Earliest OrderCanceled / ProvisioningFailed.
+    public var provisioningFailure: Stamped<ProvisioningFailure>? {
+        get { rare.fields.provisioningFailure }
+        set { if newValue.isSome || rare.exists { rare.fields.provisioningFailure = newValue } }
+    }
+    public var disputesOpened: Set<String> {
+        get { rare.fields.disputesOpened }
+        _modify { yield &rare.fields.disputesOpened }
+        set { if !newValue.isEmpty || rare.exists { rare.fields.disputesOpened = newValue } }
+    }
+    public var disputesClosed: Set<String> {
+        get { rare.fields.disputesClosed }
+        _modify { yield &rare.fields.disputesClosed }
+        set { if !newValue.isEmpty || rare.exists { rare.fields.disputesClosed = newValue } }
+    }
+    /// Newest of ProviderBlocked (true) / ProviderUnblocked (false).
+    public var providerBlock: Stamped<Bool>? {
+        get { rare.fields.providerBlock }
+        set { if newValue.isSome || rare.exists { rare.fields.providerBlock = newValue } }
+    }
+    /// Newest of operator hold / unhold.
+    public var operatorHold: Stamped<OperatorHold>? {
+        get { rare.fields.operatorHold }
+        set { if newValue.isSome || rare.exists { rare.fields.operatorHold = newValue } }
+    }
+    /// Earliest occurrence of each cancellation reason.
+    public var cancellations: [CancellationReason: EventStamp] {
+        get { rare.fields.cancellations }
+        _modify { yield &rare.fields.cancellations }
+        set { if !newValue.isEmpty || rare.exists { rare.fields.cancellations = newValue } }
+    }
 
     public var orderID: String? { completedOrder?.value.orderID ?? startedOrder?.value }
     public var didID: String? { completedOrder?.value.didID }
     public var hasCompletedOrder: Bool { completedOrder.isSome }
-    public var isFailed: Bool { provisioningFailure.isSome }
+    public var isFailed: Bool { rare.exists && rare.fields.provisioningFailure.isSome }
     /// `orderID != nil`, without copying the ids.
     var hasOrder: Bool { completedOrder.isSome || startedOrder.isSome }
     public var openDisputes: Set<String> { disputesOpened.subtracting(disputesClosed) }
     /// `!openDisputes.isEmpty`, without building the set.
     var hasOpenDispute: Bool {
-        !disputesOpened.isEmpty && disputesOpened.contains { !disputesClosed.contains($0) }
+        guard rare.exists else { return false }
+        let rare = rare.fields
+        return !rare.disputesOpened.isEmpty && rare.disputesOpened.contains { !rare.disputesClosed.contains($0) }
     }
-    public var fullyRefunded: Bool { cancellations[.refunded] != nil }
+    public var fullyRefunded: Bool { rare.exists && rare.fields.cancellations[.refunded] != nil }
 
     /// The cancellation that holds, if any: the earliest, where an expired checkout counts only while unpaid.
     public var cancellation: Stamped<CancellationReason>? {
-        if cancellations.isEmpty { return nil }
+        guard rare.exists, !rare.fields.cancellations.isEmpty else { return nil }
         var best: Stamped<CancellationReason>?
-        for (reason, stamp) in cancellations where !(reason == .checkoutExpired && paid) {
+        for (reason, stamp) in rare.fields.cancellations where !(reason == .checkoutExpired && paid) {
             if best == nil || stamp < best!.stamp { best = Stamped(reason, at: stamp) }
         }
         return best
     }
 
     public var isCancelled: Bool {
-        !cancellations.isEmpty && cancellations.contains { !($0.key == .checkoutExpired && paid) }
+        guard rare.exists else { return false }
+        let cancellations = rare.fields.cancellations
+        return !cancellations.isEmpty && cancellations.contains { !($0.key == .checkoutExpired && paid) }
     }
 
     /// Live for the derivation: an order completed and provisioning did not fail. A DID that completes on a
     /// failed number is released (DESIGN: no DID left running on a dead number), so it never counts as live.
-    public var isLive: Bool { completedOrder.isSome && !provisioningFailure.isSome }
+    public var isLive: Bool { completedOrder.isSome && !isFailed }
 
     /// `limit reached`: the latest month seen is over a limit and the plan says `block`.
     public var limitReached: Bool {
@@ -204,7 +232,7 @@ extension NumberFacts {
         if let cancellation = facts.cancellation {
             return LifecycleStatus(.cancelled, reason: cancellation.value.rawValue)
         }
-        if facts.provisioningFailure.isSome, !facts.isLive {
+        if facts.isFailed, !facts.isLive {
             return LifecycleStatus(.failed, reason: facts.provisioningFailure!.value.kind.rawValue)
         }
         if !facts.paid { return LifecycleStatus(.pending) }
@@ -214,4 +242,51 @@ extension NumberFacts {
         return LifecycleStatus(.active)
         }
     }
+}
+
+/// The facts most numbers never have: a provisioning failure, a provider block, an operator hold, disputes,
+/// cancellations. A number without any of them pays one word for them (about 150 bytes less per number).
+struct RareFacts: Sendable, Hashable {
+    static let none = RareFacts()
+
+    var provisioningFailure: Stamped<ProvisioningFailure>?
+    var providerBlock: Stamped<Bool>?
+    var operatorHold: Stamped<OperatorHold>?
+    var disputesOpened: Set<String> = []
+    var disputesClosed: Set<String> = []
+    var cancellations: [CancellationReason: EventStamp] = [:]
+}
+
+/// `RareFacts` in a copy-on-write box, allocated on the first write. Compares and hashes by value, so a
+/// number whose box holds only empty facts equals one without a box.
+struct RareFactsStorage: @unchecked Sendable, Hashable {
+    /// Sendable through copy-on-write: a box is never written while shared.
+    final class Box {
+        var fields: RareFacts
+        init(_ fields: RareFacts) { self.fields = fields }
+    }
+
+    private var box: Box?
+
+    var exists: Bool { box != nil }
+
+    var fields: RareFacts {
+        _read {
+            if let box { yield box.fields } else { yield RareFacts.none }
+        }
+        _modify {
+            if box == nil {
+                box = Box(RareFacts())
+            } else if !isKnownUniquelyReferenced(&box) {
+                box = Box(box!.fields)
+            }
+            yield &box!.fields
+        }
+    }
+
+    static func == (lhs: RareFactsStorage, rhs: RareFactsStorage) -> Bool {
+        lhs.box === rhs.box || lhs.fields == rhs.fields
+    }
+
+    func hash(into hasher: inout Hasher) { fields.hash(into: &hasher) }
 }

@@ -1,0 +1,91 @@
+import Testing
+@testable import NumberActors
+
+/// Storage that keeps a number small: rare facts out of line, and decoded strings sharing their storage
+/// the way the live transition shares them.
+@Suite struct DomainSharedStorageTests {
+    private func utf8Address(_ text: String) -> UnsafeRawPointer? {
+        var text = text
+        return text.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    @Test func repeatedLongStringsDecodeToOneStorage() throws {
+        let id = "evt_1NG8Du2eZvKYlo2CUI79vXWy"
+        let other = "evt_1NG8Du2eZvKYlo2CUI79vXWz"  // same length, last byte differs
+        var writer = DomainWriter()
+        for text in [id, other, id, "short", id] { writer.string(text) }
+        var reader = DomainReader(writer.bytes)
+        let decoded = try (0..<5).map { _ in try reader.string() }
+        #expect(decoded == [id, other, id, "short", id])
+        #expect(utf8Address(decoded[0]) == utf8Address(decoded[2]))
+        #expect(utf8Address(decoded[0]) == utf8Address(decoded[4]))
+        #expect(utf8Address(decoded[0]) != utf8Address(decoded[1]))
+    }
+
+    @Test func aStringOutOfTheRecentWindowIsDecodedAgainWithTheSameValue() throws {
+        var writer = DomainWriter()
+        let first = "customer-with-a-long-identifier-0"
+        writer.string(first)
+        for i in 0..<40 { writer.string("customer-with-a-long-identifier-\(i + 1)") }
+        writer.string(first)
+        var reader = DomainReader(writer.bytes)
+        let decoded = try (0..<42).map { _ in try reader.string() }
+        #expect(decoded.first == first && decoded.last == first)
+        #expect(Set(decoded).count == 41)
+    }
+
+    @Test func aDecodedStateSharesTheEventIDsOfItsFactsAndHistory() throws {
+        var h = Harness.live()
+        h.apply(sms("hello"), id: "sms_0d5c2a7e-6c83-4a55-a2d1-0b5b7a0d7f11")
+        let decoded = try DomainCodec.decodeState(DomainCodec.encode(h.state))
+        #expect(decoded == h.state)
+        let smsEntry = try #require(decoded.history.sms.last)
+        let eventEntry = try #require(decoded.history.events.last)
+        #expect(smsEntry.uuid == eventEntry.eventID)
+        #expect(utf8Address(smsEntry.uuid) == utf8Address(eventEntry.eventID))
+    }
+
+    @Test func rareFactsCompareByValueWhetherOrNotTheirBoxExists() {
+        var withBox = NumberFacts()
+        withBox.disputesOpened.insert("dp_1")
+        withBox.disputesOpened.remove("dp_1")
+        let without = NumberFacts()
+        #expect(withBox == without)
+        #expect(withBox.hashValue == without.hashValue)
+        // Assigning nothing allocates nothing, and changes nothing.
+        var assigned = NumberFacts()
+        assigned.providerBlock = nil
+        assigned.cancellations = [:]
+        #expect(assigned == without)
+    }
+
+    @Test func rareFactsAreCopiedOnWrite() {
+        var original = NumberFacts()
+        original.providerBlock = Stamped(true, at: EventStamp(time: 1, eventID: "b1"))
+        original.disputesOpened.insert("dp_1")
+        var copy = original
+        copy.providerBlock = Stamped(false, at: EventStamp(time: 2, eventID: "b2"))
+        copy.disputesOpened.insert("dp_2")
+        copy.cancellations[.operatorCancel] = EventStamp(time: 3, eventID: "c1")
+        #expect(original.providerBlock?.value == true)
+        #expect(original.disputesOpened == ["dp_1"])
+        #expect(original.cancellations.isEmpty)
+        #expect(copy.providerBlock?.value == false)
+        #expect(copy.disputesOpened == ["dp_1", "dp_2"])
+        #expect(copy.isCancelled)
+        #expect(!original.isCancelled)
+    }
+
+    @Test func rareFactsSurviveTheCodec() throws {
+        var h = Harness.live()
+        h.apply(.disputeOpened(disputeID: "dp_1", status: "needs_response"))
+        h.apply(.providerBlocked)
+        h.apply(.operatorHold(operatorName: "ops"))
+        #expect(h.state.status == LifecycleStatus(.suspended, reason: "operator_hold"))
+        let decoded = try DomainCodec.decodeState(DomainCodec.encode(h.state))
+        #expect(decoded == h.state)
+        #expect(decoded.facts.disputesOpened == ["dp_1"])
+        #expect(decoded.facts.providerBlock?.value == true)
+        #expect(decoded.facts.operatorHold?.value.operatorName == "ops")
+    }
+}
