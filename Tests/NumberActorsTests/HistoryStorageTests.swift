@@ -164,6 +164,24 @@ import Testing
         }
     }
 
+    @Test func decodedTrafficSharesTheIdStringOfItsEvent() throws {
+        let id = "sms_12345_123451_long_enough_for_the_heap"
+        var history = NumberHistory(capacity: 4)
+        history.record(EventHistoryEntry(version: 1, sequence: 7, time: 99, kind: "sms_received", eventID: id,
+                                         outcome: .applied))
+        history.record(SMSHistoryEntry(uuid: id, time: 99, from: "+15550001", to: "+14150000001", text: "hi"))
+        history.record(SMSHistoryEntry(uuid: "sms_other_without_an_event_entry", time: 99, from: "+1", to: "+2",
+                                       text: "x"))
+        let decoded = try Self.decoded(Self.encoded(history))
+        #expect(decoded == history)
+        func address(_ text: String) -> UnsafeRawPointer? {
+            text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        }
+        #expect(address(decoded.sms[0].uuid) != nil)
+        #expect(address(decoded.sms[0].uuid) == address(decoded.events[0].eventID))
+        #expect(decoded.sms[1].uuid == "sms_other_without_an_event_entry")
+    }
+
     @Test func decodingMoreEntriesThanTheCapacityKeepsTheNewest() throws {
         let wide = NumberHistory(capacity: 8, events: (0..<8).map(Self.event), calls: [], sms: [], voicemails: [])
         var bytes = Self.encoded(wide)

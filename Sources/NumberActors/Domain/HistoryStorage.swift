@@ -58,12 +58,16 @@ struct HistoryRegions: Hashable, Sendable {
     }
 
     /// Where `kind`'s region starts, in bytes from the first element word.
+    @inline(__always)
     func byteOffset(of kind: HistoryKind) -> Int {
-        var offset = 0
-        for earlier in HistoryKind.allCases where earlier.rawValue < kind.rawValue {
-            offset += Int(self[earlier].slots) * Self.stride(of: earlier)
+        let calls = Int(event.slots) * MemoryLayout<CompactEventEntry>.stride
+        let sms = calls + Int(call.slots) * MemoryLayout<CallHistoryEntry>.stride
+        switch kind {
+        case .event: return 0
+        case .call: return calls
+        case .sms: return sms
+        case .voicemail: return sms + Int(self.sms.slots) * MemoryLayout<SMSHistoryEntry>.stride
         }
-        return offset
     }
 
     /// 8-byte words for all regions (every entry type is 8-byte aligned, so its stride is a whole number of words).

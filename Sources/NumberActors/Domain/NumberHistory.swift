@@ -141,6 +141,18 @@ public struct NumberHistory: Sendable, Hashable {
         resize(to: slots)
     }
 
+    /// The event id an event entry of the same time already holds, else `id`: a call, SMS or voicemail
+    /// decoded from a snapshot then shares that string instead of keeping a second copy of it, as the
+    /// transition records both from one `source.eventID`. Times are compared first, so this stays cheap.
+    func sharedEventID(_ id: String, time: UnixSeconds) -> String {
+        storage?.box.withRegion(CompactEventEntry.self) { region, base in
+            for i in 0..<Int(region.count) where base[i].time == time && base[i].eventID == id {
+                return base[i].eventID
+            }
+            return nil
+        } ?? id
+    }
+
     /// Slots after a ring of `count` entries fills: one at a time for the first two (most numbers keep one or
     /// two calls or messages), then a quarter more (at least two), so a short ring wastes little and a long one
     /// does not reallocate on every push.
