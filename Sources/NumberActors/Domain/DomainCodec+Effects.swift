@@ -141,10 +141,33 @@ extension NumberHistory: DomainCodable {
     init(from reader: inout DomainReader) throws(DomainCodecError) {
         let capacity = try reader.int(in: 1...NumberHistory.maximumCapacity, "NumberHistory.capacity")
         self.init(capacity: capacity)
-        for _ in 0..<(try reader.count()) { record(try reader.read() as CompactEventEntry) }
-        for _ in 0..<(try reader.count()) { record(try reader.read() as CallHistoryEntry) }
-        for _ in 0..<(try reader.count()) { record(try reader.read() as SMSHistoryEntry) }
-        for _ in 0..<(try reader.count()) { record(try reader.read() as VoicemailHistoryEntry) }
+        // Each ring sized exactly (a count beyond `capacity` keeps the newest), the event ring with one slot
+        // more: every event a number receives after recovery records one. Traffic entries share the id
+        // string of their event entry.
+        let events = try reader.count()
+        if events > 0 { reserve(CompactEventEntry.self, events + 1) }
+        for _ in 0..<events { record(try reader.read() as CompactEventEntry) }
+        let calls = try reader.count()
+        reserve(CallHistoryEntry.self, calls)
+        for _ in 0..<calls {
+            var entry: CallHistoryEntry = try reader.read()
+            entry.cdrID = sharedEventID(entry.cdrID, time: entry.time)
+            record(entry)
+        }
+        let sms = try reader.count()
+        reserve(SMSHistoryEntry.self, sms)
+        for _ in 0..<sms {
+            var entry: SMSHistoryEntry = try reader.read()
+            entry.uuid = sharedEventID(entry.uuid, time: entry.time)
+            record(entry)
+        }
+        let voicemails = try reader.count()
+        reserve(VoicemailHistoryEntry.self, voicemails)
+        for _ in 0..<voicemails {
+            var entry: VoicemailHistoryEntry = try reader.read()
+            entry.voicemailID = sharedEventID(entry.voicemailID, time: entry.time)
+            record(entry)
+        }
     }
 }
 

@@ -79,23 +79,21 @@ public struct VoicemailHistoryEntry: Sendable, Hashable {
 /// The recent history behind `GET /api/numbers/{id}/history`: the newest `capacity` entries of each kind,
 /// stored oldest first (the API reverses).
 ///
-/// Stored compactly: each kind is a ring (no shifting once full, storage grown by half up to `capacity`), and
-/// event entries keep their kind and outcome as one-byte codes.
+/// Stored compactly, as a million numbers each keep one: the four kinds are rings (no shifting once full) in a
+/// single heap buffer, none until the first entry, grown a few slots at a time up to `capacity` and sized
+/// exactly when decoded; event entries keep their kind and outcome as one-byte codes.
 public struct NumberHistory: Sendable, Hashable {
     public static let defaultCapacity = 32
     /// Upper bound accepted from a snapshot, so a corrupt capacity cannot make a number grow without limit.
     public static let maximumCapacity = 1_000
 
     public let capacity: Int
-    private var eventRing = HistoryRing<CompactEventEntry>()
-    private var callRing = HistoryRing<CallHistoryEntry>()
-    private var smsRing = HistoryRing<SMSHistoryEntry>()
-    private var voicemailRing = HistoryRing<VoicemailHistoryEntry>()
+    private var storage: HistoryStorageReference?
 
-    public var events: [EventHistoryEntry] { eventRing.ordered.map(\.entry) }
-    public var calls: [CallHistoryEntry] { callRing.ordered }
-    public var sms: [SMSHistoryEntry] { smsRing.ordered }
-    public var voicemails: [VoicemailHistoryEntry] { voicemailRing.ordered }
+    public var events: [EventHistoryEntry] { ordered(CompactEventEntry.self).map(\.entry) }
+    public var calls: [CallHistoryEntry] { ordered(CallHistoryEntry.self) }
+    public var sms: [SMSHistoryEntry] { ordered(SMSHistoryEntry.self) }
+    public var voicemails: [VoicemailHistoryEntry] { ordered(VoicemailHistoryEntry.self) }
 
     public init(capacity: Int = NumberHistory.defaultCapacity) {
         precondition(capacity >= 1 && capacity <= Self.maximumCapacity, "history capacity out of range")
@@ -105,154 +103,135 @@ public struct NumberHistory: Sendable, Hashable {
     init(capacity: Int, events: [EventHistoryEntry], calls: [CallHistoryEntry],
          sms: [SMSHistoryEntry], voicemails: [VoicemailHistoryEntry]) {
         self.init(capacity: capacity)
-        eventRing = HistoryRing(events.suffix(capacity).map(CompactEventEntry.init))
-        callRing = HistoryRing(Array(calls.suffix(capacity)))
-        smsRing = HistoryRing(Array(sms.suffix(capacity)))
-        voicemailRing = HistoryRing(Array(voicemails.suffix(capacity)))
+        reserve(CompactEventEntry.self, events.count)
+        reserve(CallHistoryEntry.self, calls.count)
+        reserve(SMSHistoryEntry.self, sms.count)
+        reserve(VoicemailHistoryEntry.self, voicemails.count)
+        for entry in events { record(entry) }
+        for entry in calls { record(entry) }
+        for entry in sms { record(entry) }
+        for entry in voicemails { record(entry) }
     }
 
     /// Entries in order, without building arrays (the codec).
-    var eventCount: Int { eventRing.count }
-    func forEachEvent(_ body: (CompactEventEntry) -> Void) { eventRing.forEach(body) }
-    func forEachCall(_ body: (CallHistoryEntry) -> Void) { callRing.forEach(body) }
-    func forEachSMS(_ body: (SMSHistoryEntry) -> Void) { smsRing.forEach(body) }
-    func forEachVoicemail(_ body: (VoicemailHistoryEntry) -> Void) { voicemailRing.forEach(body) }
-    var callCount: Int { callRing.count }
-    var smsCount: Int { smsRing.count }
-    var voicemailCount: Int { voicemailRing.count }
+    var eventCount: Int { count(CompactEventEntry.self) }
+    var callCount: Int { count(CallHistoryEntry.self) }
+    var smsCount: Int { count(SMSHistoryEntry.self) }
+    var voicemailCount: Int { count(VoicemailHistoryEntry.self) }
+    func forEachEvent(_ body: (CompactEventEntry) -> Void) { storage?.box.forEach(CompactEventEntry.self, body) }
+    func forEachCall(_ body: (CallHistoryEntry) -> Void) { storage?.box.forEach(CallHistoryEntry.self, body) }
+    func forEachSMS(_ body: (SMSHistoryEntry) -> Void) { storage?.box.forEach(SMSHistoryEntry.self, body) }
+    func forEachVoicemail(_ body: (VoicemailHistoryEntry) -> Void) {
+        storage?.box.forEach(VoicemailHistoryEntry.self, body)
+    }
 
-    mutating func record(_ entry: EventHistoryEntry) { eventRing.push(CompactEventEntry(entry), capacity: capacity) }
-    mutating func record(_ entry: consuming CompactEventEntry) { eventRing.push(entry, capacity: capacity) }
-    mutating func record(_ entry: consuming CallHistoryEntry) { callRing.push(entry, capacity: capacity) }
-    mutating func record(_ entry: consuming SMSHistoryEntry) { smsRing.push(entry, capacity: capacity) }
-    mutating func record(_ entry: consuming VoicemailHistoryEntry) { voicemailRing.push(entry, capacity: capacity) }
-}
+    mutating func record(_ entry: EventHistoryEntry) { push(CompactEventEntry(entry)) }
+    mutating func record(_ entry: consuming CompactEventEntry) { push(entry) }
+    mutating func record(_ entry: consuming CallHistoryEntry) { push(entry) }
+    mutating func record(_ entry: consuming SMSHistoryEntry) { push(entry) }
+    mutating func record(_ entry: consuming VoicemailHistoryEntry) { push(entry) }
 
-/// The newest entries up to a capacity. Until full, `storage` is in order; once full, the oldest entry is at
-/// `start` and a push overwrites it.
-struct HistoryRing<Element: Hashable & Sendable>: Sendable, Hashable {
-    private var storage: [Element] = []
-    private var start = 0
+    /// Makes room for `count` entries of `T` (at most `capacity`), so that many pushes do not reallocate:
+    /// decoding sizes each ring exactly this way.
+    mutating func reserve<T: HistoryElement>(_ type: T.Type, _ count: Int) {
+        let wanted = UInt16(min(max(count, 0), capacity))
+        var slots = storage?.box.header ?? HistoryRegions()
+        guard slots[T.historyKind].slots < wanted else { return }
+        slots[T.historyKind].slots = wanted
+        resize(to: slots)
+    }
 
-    init() {}
-
-    init(_ elements: [Element]) { storage = elements }
-
-    var count: Int { storage.count }
-
-    mutating func push(_ element: consuming Element, capacity: Int) {
-        if storage.count < capacity {
-            if storage.count == storage.capacity {
-                // Grow by half (not double): short histories stay small.
-                storage.reserveCapacity(min(capacity, max(2, storage.count + storage.count / 2)))
+    /// The event id an event entry of the same time already holds, else `id`: a call, SMS or voicemail
+    /// decoded from a snapshot then shares that string instead of keeping a second copy of it, as the
+    /// transition records both from one `source.eventID`. Times are compared first, so this stays cheap.
+    func sharedEventID(_ id: String, time: UnixSeconds) -> String {
+        storage?.box.withRegion(CompactEventEntry.self) { region, base in
+            for i in 0..<Int(region.count) where base[i].time == time && base[i].eventID == id {
+                return base[i].eventID
             }
-            storage.append(element)
-        } else {
-            storage[start] = element
-            start += 1
-            if start == storage.count { start = 0 }
-        }
+            return nil
+        } ?? id
     }
 
-    var ordered: [Element] {
-        start == 0 ? storage : Array(storage[start...]) + storage[..<start]
+    /// Slots after a ring of `count` entries fills: one at a time for the first two (most numbers keep one or
+    /// two calls or messages), then a quarter more (at least two), so a short ring wastes little and a long one
+    /// does not reallocate on every push.
+    static func grownSlots(from count: Int, capacity: Int) -> Int {
+        min(capacity, count < 2 ? count + 1 : count + max(2, count / 4))
     }
 
-    func forEach(_ body: (Element) -> Void) {
-        for i in start..<storage.count { body(storage[i]) }
-        for i in 0..<start { body(storage[i]) }
-    }
-
-    static func == (lhs: HistoryRing, rhs: HistoryRing) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        if lhs.start == rhs.start { return lhs.storage == rhs.storage }
-        return lhs.ordered == rhs.ordered
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(count)
-        forEach { hasher.combine($0) }
-    }
-}
-
-/// An `EventHistoryEntry` with its kind and outcome as codes. Names the domain does not produce (only possible
-/// from a foreign snapshot) are kept as text.
-struct CompactEventEntry: Sendable, Hashable {
-    final class Text: Sendable, Hashable {
-        let kind: String
-        let reason: String?
-        init(kind: String, reason: String?) {
-            self.kind = kind
-            self.reason = reason
-        }
-        static func == (lhs: Text, rhs: Text) -> Bool { lhs.kind == rhs.kind && lhs.reason == rhs.reason }
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(kind)
-            hasher.combine(reason)
-        }
-    }
-
-    var version: UInt64
-    var sequence: UInt64
-    var time: UnixSeconds
-    var eventID: String
-    /// Set only when the kind or the reason has no code.
-    var text: Text?
-    /// `DomainEventPayload.kindNames` index + 1; 0 when the kind is in `text`.
-    var kind: UInt8
-    /// 0 applied; `IgnoreReason.all` index + 1; 255 when the reason is in `text`.
-    var outcome: UInt8
-
-    static let customOutcome: UInt8 = 255
-
-    init(version: UInt64, sequence: UInt64, time: UnixSeconds, kind: UInt8, eventID: String, outcome: EventOutcome) {
-        self.version = version
-        self.sequence = sequence
-        self.time = time
-        self.eventID = eventID
-        self.kind = kind
-        switch outcome {
-        case .applied: self.outcome = 0
-        case .ignored(let reason):
-            if let code = IgnoreReason.code(reason) {
-                self.outcome = code
-            } else {
-                self.outcome = Self.customOutcome
-                text = Text(kind: DomainEventPayload.kindNames[Int(kind) - 1], reason: reason)
-            }
-        }
-    }
-
-    init(_ entry: EventHistoryEntry) {
-        if let code = DomainEventPayload.kindCode(entry.kind) {
-            self.init(version: entry.version, sequence: entry.sequence, time: entry.time, kind: code,
-                      eventID: entry.eventID, outcome: entry.outcome)
+    private mutating func push<T: HistoryElement>(_ entry: consuming T) {
+        let kind = T.historyKind
+        guard var current = storage else {
+            var slots = HistoryRegions()
+            slots[kind].slots = UInt16(Self.grownSlots(from: 0, capacity: capacity))
+            let fresh = HistoryStorage.make(slots: slots)
+            fresh.push(entry, capacity: capacity)
+            storage = HistoryStorageReference(box: fresh)
             return
         }
-        self.init(version: entry.version, sequence: entry.sequence, time: entry.time, kind: 1,
-                  eventID: entry.eventID, outcome: .applied)
-        kind = 0
-        switch entry.outcome {
-        case .applied:
-            text = Text(kind: entry.kind, reason: nil)
-        case .ignored(let reason):
-            outcome = IgnoreReason.code(reason) ?? Self.customOutcome
-            text = Text(kind: entry.kind, reason: outcome == Self.customOutcome ? reason : nil)
+        storage = nil  // `current` holds the only reference when nothing else shares the buffer
+        let unique = isKnownUniquelyReferenced(&current.box)
+        let region = current.box.header[kind]
+        if region.count == region.slots && Int(region.count) < capacity {
+            var slots = current.box.header
+            slots[kind].slots = UInt16(Self.grownSlots(from: Int(region.count), capacity: capacity))
+            current.box = current.box.resized(to: slots, moving: unique)
+        } else if !unique {
+            current.box = current.box.resized(to: current.box.header, moving: false)
         }
+        current.box.push(entry, capacity: capacity)
+        storage = current
     }
 
-    var kindName: String { kind == 0 ? text!.kind : DomainEventPayload.kindNames[Int(kind) - 1] }
-
-    var eventOutcome: EventOutcome {
-        switch outcome {
-        case 0: .applied
-        case Self.customOutcome: .ignored(reason: text!.reason!)
-        default: .ignored(reason: IgnoreReason.all[Int(outcome) - 1])
+    private mutating func resize(to slots: HistoryRegions) {
+        guard var current = storage else {
+            storage = HistoryStorageReference(box: HistoryStorage.make(slots: slots))
+            return
         }
+        storage = nil
+        let unique = isKnownUniquelyReferenced(&current.box)
+        storage = HistoryStorageReference(box: current.box.resized(to: slots, moving: unique))
     }
 
-    var entry: EventHistoryEntry {
-        EventHistoryEntry(version: version, sequence: sequence, time: time, kind: kindName, eventID: eventID,
-                          outcome: eventOutcome)
+    private func count<T: HistoryElement>(_ type: T.Type) -> Int {
+        Int(storage?.box.header[T.historyKind].count ?? 0)
+    }
+
+    private func ordered<T: HistoryElement>(_ type: T.Type) -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(count(T.self))
+        storage?.box.forEach(T.self) { result.append($0) }
+        return result
+    }
+
+    // MARK: Equal when the same entries are in the same order, however they are laid out
+
+    public static func == (lhs: NumberHistory, rhs: NumberHistory) -> Bool {
+        guard lhs.capacity == rhs.capacity else { return false }
+        if lhs.storage?.box === rhs.storage?.box { return true }
+        return lhs.sameEntries(as: rhs, CompactEventEntry.self) && lhs.sameEntries(as: rhs, CallHistoryEntry.self)
+            && lhs.sameEntries(as: rhs, SMSHistoryEntry.self) && lhs.sameEntries(as: rhs, VoicemailHistoryEntry.self)
+    }
+
+    private func sameEntries<T: HistoryElement>(as other: NumberHistory, _ type: T.Type) -> Bool {
+        let n = count(T.self)
+        guard n == other.count(T.self) else { return false }
+        guard let mine = storage?.box, let theirs = other.storage?.box else { return true }
+        for i in 0..<n where mine.entry(T.self, at: i) != theirs.entry(T.self, at: i) { return false }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(capacity)
+        hash(CompactEventEntry.self, into: &hasher)
+        hash(CallHistoryEntry.self, into: &hasher)
+        hash(SMSHistoryEntry.self, into: &hasher)
+        hash(VoicemailHistoryEntry.self, into: &hasher)
+    }
+
+    private func hash<T: HistoryElement>(_ type: T.Type, into hasher: inout Hasher) {
+        hasher.combine(count(T.self))
+        storage?.box.forEach(T.self) { hasher.combine($0) }
     }
 }
