@@ -2,7 +2,8 @@
 // recovery of 1,000,000 numbers + 1,000,000 journal records next to the time to merely read those
 // files, and resident memory per number. Release build: `make bench`. Bounded in count.
 // Profiling knobs: `--skip-ingest`; `--data DIR` builds the 1,000,000-number directory in DIR once and, when DIR
-// already holds one, goes straight to recovery; `--recovery-runs N`; `--numbers N` (default 1,000,000); `--verbose` prints every recovery run.
+// already holds one, goes straight to recovery; `--recovery-runs N`; `--numbers N` (default 1,000,000); `--verbose` prints every recovery run;
+// `--pending-effects` leaves the numbers' effects unsettled (by default they are settled, as the effect workers do).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -160,6 +161,22 @@ if !reuse {
             }
         }
         try await group.waitForAll()
+    }
+    // Effect workers settle what the numbers emitted (buy the DID, tell the customer) within moments, so a
+    // typical number's outbox is empty: settle every pending effect as the workers do. `--pending-effects`
+    // leaves them pending (a world where every provider has been down since the numbers were created).
+    if !CommandLine.arguments.contains("--pending-effects") {
+        var settlements: [IncomingEvent] = []
+        await engine.forEachNumber { state in
+            for entry in state.outbox {
+                settlements.append(IncomingEvent(channel: "effect", numberID: state.id, source: EventSource(eventID: entry.effect.id.text + ":completed", time: t0 + 1),
+                                                 payload: .effectCompleted(effectID: entry.effect.id, details: "")))
+            }
+        }
+        for start in stride(from: 0, to: settlements.count, by: 900) {
+            _ = try await engine.ingest(Array(settlements[start..<min(settlements.count, start + 900)]))
+        }
+        line("settled \(settlements.count) effects (\(format(Double(settlements.count) / Double(count), 1)) per number)")
     }
     var snapshotMillis: [Double] = []
     var snapshotBytes = 0

@@ -52,6 +52,7 @@ int nn_accept4_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOC
 int nn_eventfd_nonblocking(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int nn_flock_exclusive_nonblocking(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }
+int nn_flock_unlock(int fd) { return flock(fd, LOCK_UN); }
 
 int nn_fdatasync(int fd) { return fdatasync(fd); }
 

@@ -89,3 +89,45 @@ import Testing
         #expect(decoded.facts.operatorHold?.value.operatorName == "ops")
     }
 }
+
+/// History event entries are packed into 40 bytes; values that do not fit keep their exact value.
+@Suite struct CompactEventEntryTests {
+    @Test func entriesArePackedIntoFortyBytes() {
+        #expect(MemoryLayout<CompactEventEntry>.stride == 40)
+    }
+
+    @Test func valuesOutsideThePackedRangesSurviveExactly() throws {
+        let cases: [(version: UInt64, sequence: UInt64, time: UnixSeconds)] = [
+            (1, 1, CompactEventEntry.timeBase),                                   // the smallest packed time
+            (UInt64(UInt32.max), 1 << 48 - 1, CompactEventEntry.timeBase + Int64(UInt32.max)),  // the largest packed values
+            (UInt64(UInt32.max) + 1, 7, 1_767_225_600),                           // version too wide
+            (3, 1 << 48, 1_767_225_600),                                          // sequence too wide
+            (3, 9, CompactEventEntry.timeBase - 1),                               // before 2020
+            (3, 9, CompactEventEntry.timeBase + Int64(UInt32.max) + 1),           // after 2156
+            (UInt64.max, UInt64.max, Int64.min),
+        ]
+        for (version, sequence, time) in cases {
+            let entry = EventHistoryEntry(version: version, sequence: sequence, time: time, kind: "sms_received",
+                                          eventID: "sms_\(sequence)", outcome: .ignored(reason: IgnoreReason.duplicate))
+            let compact = CompactEventEntry(entry)
+            #expect(compact.entry == entry)
+            var state = NumberState(id: "num_wide")
+            state.history = NumberHistory(capacity: 4, events: [entry], calls: [], sms: [], voicemails: [])
+            let decoded = try DomainCodec.decodeState(DomainCodec.encode(state))
+            #expect(decoded.history.events == [entry])
+            #expect(decoded == state)
+        }
+    }
+
+    @Test func equalEntriesAreEqualHoweverTheyWereBuilt() {
+        let entry = EventHistoryEntry(version: 2, sequence: 5, time: 1_767_225_600, kind: "reserved", eventID: "res_1",
+                                      outcome: .applied)
+        let viaEntry = CompactEventEntry(entry)
+        let viaCodes = CompactEventEntry(version: 2, sequence: 5, time: 1_767_225_600,
+                                         kind: DomainEventPayload.kindCode("reserved")!, eventID: "res_1", outcome: .applied)
+        #expect(viaEntry == viaCodes)
+        #expect(viaEntry.hashValue == viaCodes.hashValue)
+        #expect(viaEntry != CompactEventEntry(EventHistoryEntry(version: 2, sequence: 6, time: 1_767_225_600,
+                                                                kind: "reserved", eventID: "res_1", outcome: .applied)))
+    }
+}

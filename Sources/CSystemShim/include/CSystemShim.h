@@ -29,6 +29,8 @@ extern const uint32_t NN_EPOLLET;
 
 /* flock(2) with LOCK_EX | LOCK_NB. Returns 0, or -1 with errno set. */
 int nn_flock_exclusive_nonblocking(int fd);
+/* flock(2) with LOCK_UN. */
+int nn_flock_unlock(int fd);
 
 /* CRC32C (Castagnoli), reflected, as in iSCSI/ext4. Chainable: pass the previous result as crc
    (0 for a fresh computation). Uses the SSE4.2 crc32 instruction when the CPU has it. */

@@ -46,6 +46,10 @@ public struct DataDirectory: Sendable {
 
         public func release() {
             if fd >= 0 {
+                // Unlock explicitly: the lock belongs to the open file description, which a child process
+                // between its fork and exec (any test or tool spawning one) may briefly share; closing only our
+                // descriptor would then leave the directory locked until that child execs.
+                _ = nn_flock_unlock(fd)
                 Glibc.close(fd)
                 fd = -1
             }
