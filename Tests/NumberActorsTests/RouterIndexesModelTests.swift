@@ -158,4 +158,21 @@ import TestSupport
         backward.restore(keys[7], number: "other")
         #expect(forward != backward)
     }
+
+    /// `EngineState.rebuildRouter` builds the single keys and the customers apart and joins them: the same
+    /// indexes as restoring every number's keys.
+    @Test func rebuildingFromTheNumbersGivesTheRestoredIndexes() {
+        var state = EngineState()
+        var restored = RouterIndexes()
+        for index in 0..<3000 {
+            let keys = [RouteKey(.customer, "cus_\(index % 1000)"), RouteKey(.e164, "1415\(index)"), RouteKey(.subscription, "sub_\(index)")]
+            let id = "num_\(index)"
+            state.numbers[id] = NumberEntry(state: NumberState(id: id), keys: keys)
+            for key in keys { restored.restore(key, number: id) }
+        }
+        state.rebuildRouter()
+        #expect(state.router == restored)
+        #expect(state.router.resolve([RouteKey(.e164, "+1 4152999")]) == "num_2999")
+        #expect(state.router.customers["cus_7"] == .many(["num_7", "num_1007", "num_2007"]))
+    }
 }
