@@ -6,13 +6,14 @@
 /// hash: its `h1` picks the home slot directly (scaled to any table size, so the table need not be a power
 /// of two), without hashing it again.
 ///
-/// Entries leaving the ring are not removed here. Their slots turn stale by themselves: a position that
-/// decodes to an offset at or past the ring's count is no longer in the ring. Lookups probe past stale slots
-/// and inserts reuse them, and the table is rebuilt (dropping them) when live and stale slots together pass
-/// `maxLoad`. A stale slot whose position aliases a live one, modulo 2^positionBits, is harmless: keys are
-/// always compared in full, so it can only answer for the key that is really there, and it is never the
-/// only slot of a live entry. Since every live position is below `positionBits`' range, live slots never
-/// decode as stale.
+/// Entries leaving the ring are not removed here (no backward shift, which would read the entry of every key
+/// after the hole). Their slots turn stale by themselves: a position is decoded as its offset from the ring's
+/// oldest entry, modulo 2^positionBits, and an offset at or past the ring's count is no longer in the ring.
+/// Lookups probe past stale slots, inserts reuse them, and the table is rebuilt without them when live and
+/// stale slots together pass a load of 0.85. The ring holds fewer than 2^positionBits entries, so a live slot
+/// always decodes to its own entry. A stale slot may later decode to a live offset (its position aliases a
+/// newer one): keys are compared in full, so such a slot can only ever find the key really at that offset,
+/// and it is never overwritten while it looks live; it goes at the next rebuild.
 struct DedupeIndex: Sendable {
     private var slots: [UInt32] = []
     /// Slots not empty: live and stale.
