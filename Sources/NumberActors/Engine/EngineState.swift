@@ -67,11 +67,11 @@ public struct EngineState: Sendable {
                 DispatchQueue.concurrentPerform(iterations: 2) { part in
                     let customerPart = part == 1
                     var index = RouterIndexes()
-                    var count = 0
+                    var perKind = [Int](repeating: 0, count: RouteKey.Kind.allCases.count + 1)
                     for entry in numbers.values {
-                        for key in entry.keys where (key.kind == .customer) == customerPart { count += 1 }
+                        for key in entry.keys where (key.kind == .customer) == customerPart { perKind[Int(key.kind.rawValue)] += 1 }
                     }
-                    index.reserve(singleKeys: customerPart ? 0 : count, customers: customerPart ? count : 0)
+                    for kind in RouteKey.Kind.allCases where perKind[Int(kind.rawValue)] > 0 { index.reserve(kind, keys: perKind[Int(kind.rawValue)]) }
                     for (number, entry) in numbers {
                         for key in entry.keys where (key.kind == .customer) == customerPart { index.restore(key, number: number) }
                     }
@@ -79,7 +79,7 @@ public struct EngineState: Sendable {
                 }
             }
         }
-        router = RouterIndexes(single: singles.single, customers: customers.customers)
+        router = RouterIndexes(singlesOf: singles, customersOf: customers)
     }
 
     /// Numbers per lifecycle state, for summaries and metrics.

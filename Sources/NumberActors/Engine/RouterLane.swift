@@ -44,15 +44,16 @@ final class RouterLane: @unchecked Sendable {
     private func reserve(like sample: [NumberEntry]) {
         sized = true
         guard !sample.isEmpty, expectedNumbers > 0 else { return }
-        var singles = 0
-        var customers = 0
+        var perKind = [Int](repeating: 0, count: RouteKey.Kind.allCases.count + 1)
         for entry in sample {
-            for key in entry.keys {
-                if key.kind == .customer { customers += 1 } else { singles += 1 }
-            }
+            for key in entry.keys { perKind[Int(key.kind.rawValue)] += 1 }
         }
-        // A tenth more than the sample projects, for numbers with more keys later in the file.
-        func projected(_ count: Int) -> Int { count * expectedNumbers / sample.count * 11 / 10 }
-        router.reserve(singleKeys: projected(singles), customers: min(projected(customers), expectedNumbers))
+        // A tenth more than the sample projects, for numbers with more keys later in the file (room not
+        // reached costs the index 4 bytes a key, the entries nothing: they are never written).
+        for kind in RouteKey.Kind.allCases where perKind[Int(kind.rawValue)] > 0 {
+            var projected = perKind[Int(kind.rawValue)] * expectedNumbers / sample.count * 11 / 10
+            if kind == .customer { projected = min(projected, expectedNumbers) }
+            router.reserve(kind, keys: projected)
+        }
     }
 }

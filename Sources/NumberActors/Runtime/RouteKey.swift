@@ -50,13 +50,17 @@ public struct RouteKey: Hashable, Sendable, Comparable, CustomStringConvertible 
 
 /// The router's indexes, part of the engine state (snapshotted, rebuilt by replay). Each index is
 /// learned from events that did reach a number: an event routed to N teaches N for all its keys.
+///
+/// One table per kind of key (so keys are stored without their kind, and each kind is sized by itself);
+/// see `RouteTable` for why these are not dictionaries.
 public struct RouterIndexes: Sendable, Equatable {
-    /// subscription, charge, payment intent, DIDWW order, E.164 → number. First learned wins: a
-    /// Stripe subscription belongs to one number, and a later contradicting event cannot steal it.
-    public private(set) var single: [RouteKey: String] = [:]
+    /// subscription, charge, payment intent, DIDWW order, E.164 → number, at `Kind.rawValue` (the customer's
+    /// place stays empty). First learned wins: a Stripe subscription belongs to one number, and a later
+    /// contradicting event cannot steal it.
+    private var singleTables = [RouteTable<String>](repeating: RouteTable(), count: RouteKey.Kind.allCases.count + 1)
     /// customer → numbers (routing uses it only when the customer has exactly one number). Most
     /// customers have one number, so that case stores no set.
-    public private(set) var customers: [String: CustomerNumbers] = [:]
+    private var customerTable = RouteTable<CustomerNumbers>()
 
     public enum CustomerNumbers: Sendable, Equatable {
         case one(String)
@@ -74,7 +78,14 @@ public struct RouterIndexes: Sendable, Equatable {
             return nil
         }
 
-        /// `self = adding(number)`, without copying the set.
+        func contains(_ number: String) -> Bool {
+            switch self {
+            case .one(let existing): return existing == number
+            case .many(let set): return set.contains(number)
+            }
+        }
+
+        /// Adds `number` in place, without copying the set.
         mutating func add(_ number: String) {
             switch self {
             case .one(let existing):
@@ -85,22 +96,28 @@ public struct RouterIndexes: Sendable, Equatable {
                 self = .many(set)
             }
         }
-
-        func adding(_ number: String) -> CustomerNumbers {
-            switch self {
-            case .one(let existing): return existing == number ? self : .many([existing, number])
-            case .many(var set):
-                set.insert(number)
-                return .many(set)
-            }
-        }
     }
 
     public init() {}
 
-    init(single: [RouteKey: String], customers: [String: CustomerNumbers]) {
-        self.single = single
-        self.customers = customers
+    /// The single-key tables of `singles` with the customer table of `customers` (built apart, in parallel).
+    init(singlesOf singles: RouterIndexes, customersOf customers: RouterIndexes) {
+        singleTables = singles.singleTables
+        customerTable = customers.customerTable
+    }
+
+    /// The single-key index as a dictionary (a copy: for tests and diagnostics).
+    public var single: [RouteKey: String] {
+        var single: [RouteKey: String] = [:]
+        for kind in RouteKey.Kind.allCases where kind != .customer {
+            for entry in singleTables[Int(kind.rawValue)].entries { single[RouteKey(normalized: kind, entry.key)] = entry.value }
+        }
+        return single
+    }
+
+    /// The customer index as a dictionary (a copy: for tests and diagnostics).
+    public var customers: [String: CustomerNumbers] {
+        Dictionary(uniqueKeysWithValues: customerTable.entries.map { ($0.key, $0.value) })
     }
 
     /// Routing order when an event names no number: the most specific key first.
@@ -111,8 +128,8 @@ public struct RouterIndexes: Sendable, Equatable {
         for kind in Self.priority {
             for key in keys where key.kind == kind {
                 if kind == .customer {
-                    if let number = customers[key.value]?.only { return number }
-                } else if let number = single[key] {
+                    if let number = customerTable[key.value]?.only { return number }
+                } else if let number = singleTables[Int(kind.rawValue)][key.value] {
                     return number
                 }
             }
@@ -134,41 +151,56 @@ public struct RouterIndexes: Sendable, Equatable {
         var learned = Learned()
         for key in keys where !key.value.isEmpty {
             if key.kind == .customer {
-                if let existing = customers[key.value] {
-                    let updated = existing.adding(number)
-                    if updated != existing {
-                        customers[key.value] = updated
+                switch customerTable.probe(key.value) {
+                case .found(let entry):
+                    if !customerTable[entry: entry].contains(number) {
+                        customerTable[entry: entry].add(number)
                         learned.granted.append(key)
                     }
-                } else {
-                    customers[key.value] = .one(number)
+                case let missing:
+                    customerTable.add(key.value, .one(number), at: missing)
                     learned.granted.append(key)
                     learned.routable.append(key)
                 }
-            } else if single[key] == nil {
-                single[key] = number
-                learned.granted.append(key)
-                learned.routable.append(key)
+            } else {
+                let table = Int(key.kind.rawValue)
+                let probe = singleTables[table].probe(key.value)
+                if case .missing = probe {
+                    singleTables[table].add(key.value, number, at: probe)
+                    learned.granted.append(key)
+                    learned.routable.append(key)
+                }
             }
         }
         return learned
     }
 
-    /// Sizes the indexes before a bulk restore (recovery).
-    public mutating func reserve(singleKeys: Int, customers customerCount: Int) {
-        single.reserveCapacity(singleKeys)
-        customers.reserveCapacity(customerCount)
+    /// Sizes the index of `kind` for `count` keys before a bulk restore (recovery).
+    public mutating func reserve(_ kind: RouteKey.Kind, keys count: Int) {
+        if kind == .customer {
+            customerTable.reserve(count)
+        } else {
+            singleTables[Int(kind.rawValue)].reserve(count)
+        }
     }
 
     /// Restores one index entry from a snapshot.
     public mutating func restore(_ key: RouteKey, number: String) {
         if key.kind == .customer {
-            // One lookup: a new customer is inserted as `.one(number)`, to which adding `number` changes nothing.
-            customers[key.value, default: .one(number)].add(number)
+            switch customerTable.probe(key.value) {
+            case .found(let entry): customerTable[entry: entry].add(number)
+            case let missing: customerTable.add(key.value, .one(number), at: missing)
+            }
         } else {
-            single[key] = number
+            let table = Int(key.kind.rawValue)
+            switch singleTables[table].probe(key.value) {
+            case .found(let entry): singleTables[table][entry: entry] = number
+            case let missing: singleTables[table].add(key.value, number, at: missing)
+            }
         }
     }
 
-    public var entryCount: Int { single.count + customers.values.reduce(0) { $0 + $1.count } }
+    public var entryCount: Int {
+        singleTables.reduce(0) { $0 + $1.count } + customerTable.entries.reduce(0) { $0 + $1.value.count }
+    }
 }
