@@ -232,7 +232,8 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
     if run == 0 {
         let untrimmed = residentBytes()
         _ = nn_heap_trim()
-        line("  (resident growth before trimming the heap: \(format(Double(untrimmed - before) / Double(engine.recovery.numbers), 0)) bytes per number)")
+        line("  (resident growth before trimming the heap: \(format(Double(untrimmed - before) / Double(engine.recovery.numbers), 0)) bytes per number; "
+             + "free inside the heap after trimming: \(format(Double(nn_heap_free_bytes()) / Double(engine.recovery.numbers), 0)) bytes per number)")
         perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers)
     }
     engine.close()

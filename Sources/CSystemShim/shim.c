@@ -215,6 +215,15 @@ int nn_heap_trim(void) {
 #endif
 }
 
+size_t nn_heap_free_bytes(void) {
+#if defined(__GLIBC__)
+    struct mallinfo2 info = mallinfo2();
+    return info.fordblks;
+#else
+    return 0;
+#endif
+}
+
 int nn_heap_limit_arenas(int max_arenas) {
 #if defined(__GLIBC__)
     if (max_arenas <= 0) max_arenas = 8 * (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -52,6 +52,52 @@ import Testing
                               recordingURL: "https://example.com/vm/\(i)")
     }
 
+    /// The buffer a history lives in (to tell an in-place growth from a reallocation).
+    static func buffer(_ history: NumberHistory) -> ObjectIdentifier? { history.storage.map { ObjectIdentifier($0.box) } }
+
+    @Test(arguments: HistoryKind.allCases)
+    func aDecodedHistoryTakesItsNextEventOfAnyKindWithoutReallocating(kind: HistoryKind) throws {
+        var original = NumberHistory(capacity: 8)
+        for i in 0..<5 { original.record(Self.event(i)) }
+        original.record(Self.sms(1))
+        original.record(Self.call(2))
+        var model = Model(capacity: 8, events: original.events, calls: original.calls, sms: original.sms)
+        var history = try Self.decoded(Self.encoded(original))
+        let before = Self.buffer(history)
+        // What one more event of `kind` records: its event entry, and its traffic entry.
+        history.record(Self.event(9))
+        Model.keep(&model.events, Self.event(9), capacity: 8)
+        switch kind {
+        case .event: break
+        case .call: history.record(Self.call(9)); Model.keep(&model.calls, Self.call(9), capacity: 8)
+        case .sms: history.record(Self.sms(9)); Model.keep(&model.sms, Self.sms(9), capacity: 8)
+        case .voicemail: history.record(Self.voicemail(9)); Model.keep(&model.voicemails, Self.voicemail(9), capacity: 8)
+        }
+        #expect(Self.buffer(history) == before, "the spare room of a decoded history was not used")
+        #expect(model.matches(history))
+        #expect(try Self.decoded(Self.encoded(history)) == history)
+        // Growing in place moved the later regions intact; more pushes keep working past the spare room.
+        for i in 10..<30 {
+            history.record(Self.event(i)); Model.keep(&model.events, Self.event(i), capacity: 8)
+            history.record(Self.voicemail(i)); Model.keep(&model.voicemails, Self.voicemail(i), capacity: 8)
+            history.record(Self.call(i)); Model.keep(&model.calls, Self.call(i), capacity: 8)
+        }
+        #expect(model.matches(history))
+    }
+
+    @Test func growingInPlaceLeavesACopyUntouched() throws {
+        var original = NumberHistory(capacity: 8)
+        for i in 0..<3 { original.record(Self.event(i)) }
+        original.record(Self.sms(1))
+        let decoded = try Self.decoded(Self.encoded(original))
+        var grown = decoded
+        grown.record(Self.event(7))
+        grown.record(Self.call(7))
+        #expect(decoded == original)
+        #expect(grown.events.count == 4 && grown.calls.count == 1)
+        #expect(Self.buffer(grown) != Self.buffer(decoded))
+    }
+
     @Test func wrapsAroundAtCapacityKeepingTheNewestInOrder() throws {
         var history = NumberHistory(capacity: 4)
         for i in 0..<11 { history.record(Self.event(i)) }

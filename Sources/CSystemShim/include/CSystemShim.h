@@ -52,6 +52,8 @@ int nn_lower_thread_priority(int increment);
 int nn_heap_grow_in_large_steps(size_t top_pad, size_t trim_threshold);
 /* glibc malloc_trim(0): gives the free memory of every heap back to the kernel; returns 1 when some was. */
 int nn_heap_trim(void);
+/* glibc mallinfo2().fordblks: bytes free inside the heaps (held, not in use); 0 elsewhere. */
+size_t nn_heap_free_bytes(void);
 
 /* glibc (mallopt M_ARENA_MAX): threads that allocate from now on share at most max_arenas heaps; 0 restores
    glibc's default (8 per core). Threads keep the heap they already use. Returns 1 when accepted. */

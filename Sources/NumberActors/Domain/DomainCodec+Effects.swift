@@ -141,28 +141,29 @@ extension NumberHistory: DomainCodable {
     init(from reader: inout DomainReader) throws(DomainCodecError) {
         let capacity = try reader.int(in: 1...NumberHistory.maximumCapacity, "NumberHistory.capacity")
         self.init(capacity: capacity)
-        // Each ring sized exactly (a count beyond `capacity` keeps the newest), the event ring with one slot
-        // more: every event a number receives after recovery records one. Traffic entries share the id
-        // string of their event entry.
+        // Each ring sized exactly (a count beyond `capacity` keeps the newest), with spare room for the next
+        // event after recovery, whatever its kind (`decodedSpareWords`). Traffic entries share the id string
+        // of their event entry.
+        let spare = Self.decodedSpareWords
         let events = try reader.count()
-        if events > 0 { reserve(CompactEventEntry.self, events + 1) }
+        if events > 0 { reserve(CompactEventEntry.self, events, spareWords: spare) }
         for _ in 0..<events { record(try reader.read() as CompactEventEntry) }
         let calls = try reader.count()
-        reserve(CallHistoryEntry.self, calls)
+        reserve(CallHistoryEntry.self, calls, spareWords: spare)
         for _ in 0..<calls {
             var entry: CallHistoryEntry = try reader.read()
             entry.cdrID = sharedEventID(entry.cdrID, time: entry.time)
             record(entry)
         }
         let sms = try reader.count()
-        reserve(SMSHistoryEntry.self, sms)
+        reserve(SMSHistoryEntry.self, sms, spareWords: spare)
         for _ in 0..<sms {
             var entry: SMSHistoryEntry = try reader.read()
             entry.uuid = sharedEventID(entry.uuid, time: entry.time)
             record(entry)
         }
         let voicemails = try reader.count()
-        reserve(VoicemailHistoryEntry.self, voicemails)
+        reserve(VoicemailHistoryEntry.self, voicemails, spareWords: spare)
         for _ in 0..<voicemails {
             var entry: VoicemailHistoryEntry = try reader.read()
             entry.voicemailID = sharedEventID(entry.voicemailID, time: entry.time)

@@ -78,10 +78,35 @@ struct HistoryRegions: Hashable, Sendable {
 /// chunks per number, and their growth by half left much of each unused).
 final class HistoryStorage: ManagedBuffer<HistoryRegions, UInt64> {
     /// An empty buffer with the given slots (counts and starts are reset).
-    static func make(slots: HistoryRegions) -> HistoryStorage {
+    /// `spareWords` more are allocated beyond the regions, for `growInPlace`.
+    static func make(slots: HistoryRegions, spareWords: Int = 0) -> HistoryStorage {
         var empty = HistoryRegions()
         for kind in HistoryKind.allCases { empty[kind].slots = slots[kind].slots }
-        return unsafeDowncast(create(minimumCapacity: empty.words) { _ in empty }, to: HistoryStorage.self)
+        return unsafeDowncast(create(minimumCapacity: empty.words + spareWords) { _ in empty }, to: HistoryStorage.self)
+    }
+
+    /// Words allocated after the last region (asked for, or the allocator's rounding).
+    var spareWords: Int { capacity - header.words }
+
+    /// Adds `extra` slots to `kind`'s region out of the spare words, moving the regions after it up, instead of
+    /// allocating a new buffer and freeing this one (a number recovered from a snapshot grows its history on its
+    /// next event, and a million freed buffers would stay behind as holes in the heap). Only for a buffer nobody
+    /// else references; the ring of `kind` must be unwrapped (it is, while it is not full). False when the
+    /// spare words are too few.
+    func growInPlace(_ kind: HistoryKind, by extra: Int) -> Bool {
+        let bytes = extra * HistoryRegions.stride(of: kind)
+        guard extra > 0, bytes / 8 <= spareWords else { return extra == 0 }
+        withUnsafeMutablePointers { regions, words in
+            precondition(regions.pointee[kind].start == 0, "history ring grown while wrapped")
+            let next = regions.pointee.byteOffset(of: kind) + Int(regions.pointee[kind].slots) * HistoryRegions.stride(of: kind)
+            let later = regions.pointee.words * 8 - next
+            if later > 0 {
+                // Entries are bitwise-movable (strings and references move without retain or release).
+                (words + (next + bytes) / 8).moveInitialize(from: words + next / 8, count: later / 8)
+            }
+            regions.pointee[kind].slots += UInt16(extra)
+        }
+        return true
     }
 
     deinit {
@@ -138,8 +163,8 @@ final class HistoryStorage: ManagedBuffer<HistoryRegions, UInt64> {
 
     /// A buffer with `slots` (each at least the current count), holding the same entries with every ring
     /// unwrapped. Moves the entries out when this buffer is not shared, copies them otherwise.
-    func resized(to slots: HistoryRegions, moving: Bool) -> HistoryStorage {
-        let target = Self.make(slots: slots)
+    func resized(to slots: HistoryRegions, moving: Bool, spareWords: Int = 0) -> HistoryStorage {
+        let target = Self.make(slots: slots, spareWords: spareWords)
         transfer(CompactEventEntry.self, to: target, moving: moving)
         transfer(CallHistoryEntry.self, to: target, moving: moving)
         transfer(SMSHistoryEntry.self, to: target, moving: moving)

@@ -88,7 +88,7 @@ public struct NumberHistory: Sendable, Hashable {
     public static let maximumCapacity = 1_000
 
     public let capacity: Int
-    private var storage: HistoryStorageReference?
+    private(set) var storage: HistoryStorageReference?
 
     public var events: [EventHistoryEntry] { ordered(CompactEventEntry.self).map(\.entry) }
     public var calls: [CallHistoryEntry] { ordered(CallHistoryEntry.self) }
@@ -133,13 +133,32 @@ public struct NumberHistory: Sendable, Hashable {
 
     /// Makes room for `count` entries of `T` (at most `capacity`), so that many pushes do not reallocate:
     /// decoding sizes each ring exactly this way.
-    mutating func reserve<T: HistoryElement>(_ type: T.Type, _ count: Int) {
+    /// Leaves at least `spareWords` words free after the regions (`HistoryStorage.growInPlace`): grows in place
+    /// when that much stays spare, else reallocates with that much spare.
+    mutating func reserve<T: HistoryElement>(_ type: T.Type, _ count: Int, spareWords: Int = 0) {
         let wanted = UInt16(min(max(count, 0), capacity))
         var slots = storage?.box.header ?? HistoryRegions()
-        guard slots[T.historyKind].slots < wanted else { return }
+        let have = slots[T.historyKind].slots
+        guard have < wanted else { return }
+        if var current = storage {
+            storage = nil
+            let extra = Int(wanted - have)
+            let words = extra * HistoryRegions.stride(of: T.historyKind) / 8
+            let grown = isKnownUniquelyReferenced(&current.box) && current.box.spareWords - words >= spareWords
+                && current.box.growInPlace(T.historyKind, by: extra)
+            storage = current
+            if grown { return }
+        }
         slots[T.historyKind].slots = wanted
-        resize(to: slots)
+        resize(to: slots, spareWords: spareWords)
     }
+
+    /// Spare room a decoded history keeps for what its number receives next: one event entry and the largest
+    /// traffic entry (every event records one, and a call, SMS or voicemail one more), so the first event after
+    /// recovery does not reallocate.
+    static let decodedSpareWords = (MemoryLayout<CompactEventEntry>.stride
+        + max(MemoryLayout<CallHistoryEntry>.stride, MemoryLayout<SMSHistoryEntry>.stride,
+              MemoryLayout<VoicemailHistoryEntry>.stride)) / 8
 
     /// The event id an event entry of the same time already holds, else `id`: a call, SMS or voicemail
     /// decoded from a snapshot then shares that string instead of keeping a second copy of it, as the
@@ -173,7 +192,7 @@ public struct NumberHistory: Sendable, Hashable {
         storage = nil  // `current` holds the only reference when nothing else shares the buffer
         let unique = isKnownUniquelyReferenced(&current.box)
         let region = current.box.header[kind]
-        if region.count == region.slots && Int(region.count) < capacity {
+        if region.count == region.slots && Int(region.count) < capacity && !(unique && current.box.growInPlace(kind, by: 1)) {
             var slots = current.box.header
             slots[kind].slots = UInt16(Self.grownSlots(from: Int(region.count), capacity: capacity))
             current.box = current.box.resized(to: slots, moving: unique)
@@ -184,14 +203,14 @@ public struct NumberHistory: Sendable, Hashable {
         storage = current
     }
 
-    private mutating func resize(to slots: HistoryRegions) {
+    private mutating func resize(to slots: HistoryRegions, spareWords: Int = 0) {
         guard var current = storage else {
-            storage = HistoryStorageReference(box: HistoryStorage.make(slots: slots))
+            storage = HistoryStorageReference(box: HistoryStorage.make(slots: slots, spareWords: spareWords))
             return
         }
         storage = nil
         let unique = isKnownUniquelyReferenced(&current.box)
-        storage = HistoryStorageReference(box: current.box.resized(to: slots, moving: unique))
+        storage = HistoryStorageReference(box: current.box.resized(to: slots, moving: unique, spareWords: spareWords))
     }
 
     private func count<T: HistoryElement>(_ type: T.Type) -> Int {
