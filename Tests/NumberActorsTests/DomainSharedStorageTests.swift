@@ -131,3 +131,22 @@ import Testing
                                                                 kind: "reserved", eventID: "res_1", outcome: .applied)))
     }
 }
+
+/// A number's box stays within the malloc size class it was fitted to (a field added carelessly costs every
+/// number 16 bytes): 16 bytes of object header plus the fields, plus malloc's 8, within 560.
+@Suite struct NumberStateLayoutTests {
+    @Test func theBoxFitsItsSizeClass() {
+        #expect(16 + MemoryLayout<NumberState.Fields>.size + 8 <= 560)
+    }
+
+    @Test func paidThroughKeepsEveryValueButTheSentinel() {
+        var facts = NumberFacts()
+        #expect(facts.paidThrough == nil)
+        for value: UnixSeconds in [0, -1, 1_767_225_600, .max, .min + 1] {
+            facts.paidThrough = value
+            #expect(facts.paidThrough == value)
+        }
+        facts.paidThrough = nil
+        #expect(facts.paidThrough == nil)
+    }
+}

@@ -215,43 +215,54 @@ extension MonthUsage: DomainCodable {
 
 extension UsageLedger: DomainCodable {
     func encode(to writer: inout DomainWriter) {
-        writer.count(entries.count)
-        for entry in entries {
-            writer.write(entry.month)
-            writer.write(entry.usage)
-            writer.count(entry.hashes.count)
-            for hash in entry.hashes { writer.u64(hash) }
+        writer.count(monthCount)
+        forEachMonth { month, usage, hashes in
+            writer.write(month)
+            writer.write(usage)
+            writer.count(hashes.count)
+            for hash in hashes { writer.u64(hash) }
         }
     }
 
+    /// Straight into the ledger's word layout (one allocation); input that is not in canonical order (months
+    /// ascending, hashes ascending and distinct) is accepted and put in order.
     init(from reader: inout DomainReader) throws(DomainCodecError) {
-        var entries: [Month] = []
+        var words: [UInt64] = []
+        var canonical = true
+        var previous: Int?
+        var seen: [Int] = []
         let months = try reader.count(minimumBytes: 6)
-        entries.reserveCapacity(months)
         for _ in 0..<months {
             let at = reader.offset
             let month: UsageMonth = try reader.read()
-            guard !entries.contains(where: { $0.month == month }) else {
-                throw .invalidValue("duplicate usage month", offset: at)
-            }
+            guard !seen.contains(month.ordinal) else { throw .invalidValue("duplicate usage month", offset: at) }
+            if months > 1 { seen.append(month.ordinal) }
+            if let previous, previous > month.ordinal { canonical = false }
+            previous = month.ordinal
             let usage: MonthUsage = try reader.read()
             let n = try reader.count(minimumBytes: 8)
-            var hashes: [UInt64] = []
-            hashes.reserveCapacity(n)
-            var ascending = true
+            if words.isEmpty { words.reserveCapacity(months * UsageLedger.header + n) }
+            words.append(UInt64(bitPattern: Int64(month.year)))
+            words.append(UInt64(month.month))
+            words.append(UInt64(n))
+            words.append(UInt64(bitPattern: usage.calls))
+            words.append(UInt64(bitPattern: usage.callSeconds))
+            words.append(UInt64(bitPattern: usage.smsIn))
+            words.append(UInt64(bitPattern: usage.voicemails))
+            var last: UInt64?
             for _ in 0..<n {
                 let hash = try reader.u64()
-                if let last = hashes.last, last >= hash { ascending = false }
-                hashes.append(hash)
+                if let last, last >= hash { canonical = false }
+                last = hash
+                words.append(hash)
             }
-            if !ascending {
-                // Written sorted; accept any order (and duplicates) as a set.
-                hashes = Array(Set(hashes)).sorted()
-            }
-            entries.append(Month(month: month, usage: usage, hashes: hashes))
         }
-        entries.sort { $0.month.ordinal < $1.month.ordinal }
-        self.init(sortedEntries: entries)
+        self.init(checkedWords: words)
+        if !canonical {
+            // Written sorted; accept any order (and duplicate hashes) as sets.
+            let entries = self.entries.map { Month(month: $0.month, usage: $0.usage, hashes: Array(Set($0.hashes)).sorted()) }
+            self.init(sortedEntries: entries.sorted { $0.month.ordinal < $1.month.ordinal })
+        }
     }
 }
 

@@ -175,8 +175,9 @@ public struct Reservation: Sendable, Hashable {
     public var customer: String
     public var skuID: String
     public var availableDIDID: String?
-    public var plan: Plan?
     public var forward: Forwarding
+    /// Last: its spare bytes then hold what follows a reservation in `NumberFacts`.
+    public var plan: Plan?
 
     public init(e164: String, customer: String, skuID: String, availableDIDID: String? = nil,
                 plan: Plan? = nil, forward: Forwarding = Forwarding()) {

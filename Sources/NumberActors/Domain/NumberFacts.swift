@@ -130,10 +130,17 @@ public struct OperatorHold: Sendable, Hashable {
 /// does not depend on arrival order, so the same set of events gives equal facts.
 public struct NumberFacts: Sendable, Hashable {
     public var reservation: Reservation?
+    /// Declared after `reservation`, whose padding holds it (the box of a number is smaller by a word).
+    public var paid = false
     /// Newest of the reservation's forwarding and later `forwardingChanged` events.
     public var forward: Stamped<Forwarding>?
-    public var paid = false
-    public var paidThrough: UnixSeconds?
+    /// The latest invoice period end paid. Stored without an optional's tag byte (`Int64.min` is none: a
+    /// period end that small is never the latest), which keeps a number's box a malloc size class smaller.
+    public var paidThrough: UnixSeconds? {
+        get { paidThroughStorage == .min ? nil : paidThroughStorage }
+        set { paidThroughStorage = newValue ?? .min }
+    }
+    private var paidThroughStorage: UnixSeconds = .min
     /// Earliest (by billing stamp) payment that carried a payment intent or charge id.
     public var payment: Stamped<PaymentReference>?
     /// Newest (by billing stamp) subscription id seen.
