@@ -159,32 +159,32 @@ public struct NumberFacts: Sendable, Hashable {
 
     /// Earliest OrderCanceled / ProvisioningFailed.
     public var provisioningFailure: Stamped<ProvisioningFailure>? {
-        get { rare.fields.provisioningFailure }
+        get { rare.provisioningFailure }
         set { if newValue.isSome || rare.exists { rare.fields.provisioningFailure = newValue } }
     }
     public var disputesOpened: Set<String> {
-        get { rare.fields.disputesOpened }
+        get { rare.disputesOpened }
         _modify { yield &rare.fields.disputesOpened }
         set { if !newValue.isEmpty || rare.exists { rare.fields.disputesOpened = newValue } }
     }
     public var disputesClosed: Set<String> {
-        get { rare.fields.disputesClosed }
+        get { rare.disputesClosed }
         _modify { yield &rare.fields.disputesClosed }
         set { if !newValue.isEmpty || rare.exists { rare.fields.disputesClosed = newValue } }
     }
     /// Newest of ProviderBlocked (true) / ProviderUnblocked (false).
     public var providerBlock: Stamped<Bool>? {
-        get { rare.fields.providerBlock }
+        get { rare.providerBlock }
         set { if newValue.isSome || rare.exists { rare.fields.providerBlock = newValue } }
     }
     /// Newest of operator hold / unhold.
     public var operatorHold: Stamped<OperatorHold>? {
-        get { rare.fields.operatorHold }
+        get { rare.operatorHold }
         set { if newValue.isSome || rare.exists { rare.fields.operatorHold = newValue } }
     }
     /// Earliest occurrence of each cancellation reason.
     public var cancellations: [CancellationReason: EventStamp] {
-        get { rare.fields.cancellations }
+        get { rare.cancellations }
         _modify { yield &rare.fields.cancellations }
         set { if !newValue.isEmpty || rare.exists { rare.fields.cancellations = newValue } }
     }
@@ -192,23 +192,27 @@ public struct NumberFacts: Sendable, Hashable {
     public var orderID: String? { completedOrder?.value.orderID ?? startedOrder?.value }
     public var didID: String? { completedOrder?.value.didID }
     public var hasCompletedOrder: Bool { completedOrder.isSome }
-    public var isFailed: Bool { rare.exists && rare.fields.provisioningFailure.isSome }
+    /// Whether any rare fact was ever set (false: none of them holds).
+    var hasRareFacts: Bool { rare.exists }
+    public var isFailed: Bool { rare.exists && rare.provisioningFailure.isSome }
     /// `orderID != nil`, without copying the ids.
     var hasOrder: Bool { completedOrder.isSome || startedOrder.isSome }
     public var openDisputes: Set<String> { disputesOpened.subtracting(disputesClosed) }
     /// `!openDisputes.isEmpty`, without building the set.
     var hasOpenDispute: Bool {
         guard rare.exists else { return false }
-        let rare = rare.fields
-        return !rare.disputesOpened.isEmpty && rare.disputesOpened.contains { !rare.disputesClosed.contains($0) }
+        let opened = rare.disputesOpened, closed = rare.disputesClosed
+        return !opened.isEmpty && opened.contains { !closed.contains($0) }
     }
-    public var fullyRefunded: Bool { rare.exists && rare.fields.cancellations[.refunded] != nil }
+    public var fullyRefunded: Bool { rare.exists && rare.cancellations[.refunded] != nil }
 
     /// The cancellation that holds, if any: the earliest, where an expired checkout counts only while unpaid.
     public var cancellation: Stamped<CancellationReason>? {
-        guard rare.exists, !rare.fields.cancellations.isEmpty else { return nil }
+        guard rare.exists else { return nil }
+        let cancellations = rare.cancellations
+        if cancellations.isEmpty { return nil }
         var best: Stamped<CancellationReason>?
-        for (reason, stamp) in rare.fields.cancellations where !(reason == .checkoutExpired && paid) {
+        for (reason, stamp) in cancellations where !(reason == .checkoutExpired && paid) {
             if best == nil || stamp < best!.stamp { best = Stamped(reason, at: stamp) }
         }
         return best
@@ -216,7 +220,7 @@ public struct NumberFacts: Sendable, Hashable {
 
     public var isCancelled: Bool {
         guard rare.exists else { return false }
-        let cancellations = rare.fields.cancellations
+        let cancellations = rare.cancellations
         return !cancellations.isEmpty && cancellations.contains { !($0.key == .checkoutExpired && paid) }
     }
 
@@ -290,6 +294,14 @@ struct RareFactsStorage: @unchecked Sendable, Hashable {
             yield &box!.fields
         }
     }
+
+    // Each fact read straight from the box: reading through `fields` copied the whole struct first.
+    var provisioningFailure: Stamped<ProvisioningFailure>? { box?.fields.provisioningFailure }
+    var providerBlock: Stamped<Bool>? { box?.fields.providerBlock }
+    var operatorHold: Stamped<OperatorHold>? { box?.fields.operatorHold }
+    var disputesOpened: Set<String> { box?.fields.disputesOpened ?? [] }
+    var disputesClosed: Set<String> { box?.fields.disputesClosed ?? [] }
+    var cancellations: [CancellationReason: EventStamp] { box?.fields.cancellations ?? [:] }
 
     static func == (lhs: RareFactsStorage, rhs: RareFactsStorage) -> Bool {
         lhs.box === rhs.box || lhs.fields == rhs.fields

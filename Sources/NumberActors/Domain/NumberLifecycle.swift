@@ -83,23 +83,28 @@ public enum NumberLifecycle {
     /// `derive(fields.facts)`, reading the facts in place (passing them by value copies all 600 bytes).
     @inline(__always)
     static func status(of fields: inout NumberState.Fields) -> LifecycleStatus {
-        if !fields.facts.cancellations.isEmpty, let cancellation = fields.facts.cancellation {
+        // Most numbers have none of the rare facts: one test skips all their checks.
+        let rare = fields.facts.hasRareFacts
+        if rare, let cancellation = fields.facts.cancellation {
             return LifecycleStatus(.cancelled, reason: cancellation.value.rawValue)
         }
-        let live = fields.facts.completedOrder.isSome && !fields.facts.provisioningFailure.isSome
-        if fields.facts.provisioningFailure.isSome, !live {
-            return LifecycleStatus(.failed, reason: fields.facts.provisioningFailure!.value.kind.rawValue)
+        let failure = rare ? fields.facts.provisioningFailure : nil
+        let live = fields.facts.completedOrder.isSome && !failure.isSome
+        if let failure, !live {
+            return LifecycleStatus(.failed, reason: failure.value.kind.rawValue)
         }
         if !fields.facts.paid { return LifecycleStatus(.pending) }
         if !fields.facts.completedOrder.isSome && !fields.facts.startedOrder.isSome { return LifecycleStatus(.paid) }
         if !live { return LifecycleStatus(.provisioning) }
-        if fields.facts.operatorHold.isSome, fields.facts.operatorHold!.value.held {
-            return LifecycleStatus(.suspended, reason: "operator_hold")
+        if rare {
+            if let hold = fields.facts.operatorHold, hold.value.held {
+                return LifecycleStatus(.suspended, reason: "operator_hold")
+            }
+            if let block = fields.facts.providerBlock, block.value {
+                return LifecycleStatus(.suspended, reason: "provider_blocked")
+            }
+            if fields.facts.hasOpenDispute { return LifecycleStatus(.suspended, reason: "dispute") }
         }
-        if fields.facts.providerBlock.isSome, fields.facts.providerBlock!.value {
-            return LifecycleStatus(.suspended, reason: "provider_blocked")
-        }
-        if fields.facts.hasOpenDispute { return LifecycleStatus(.suspended, reason: "dispute") }
         if fields.facts.billing.isSome, case .delinquent(let reason) = fields.facts.billing!.value {
             return LifecycleStatus(.suspended, reason: reason)
         }
