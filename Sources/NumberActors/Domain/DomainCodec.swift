@@ -356,7 +356,10 @@ struct RecentStrings {
                 var candidate = strings[index]
                 guard candidate.utf8.count == utf8.count else { continue }
                 let equal = candidate.withUTF8 { stored in
-                    UnsafeRawBufferPointer(stored).elementsEqual(UnsafeRawBufferPointer(utf8))
+                    // Ids of one kind share their length and prefix: the last 8 bytes tell most apart at once.
+                    let a = UnsafeRawBufferPointer(stored), b = UnsafeRawBufferPointer(utf8)
+                    return a.loadUnaligned(fromByteOffset: a.count - 8, as: UInt64.self)
+                        == b.loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self) && a.elementsEqual(b)
                 }
                 if equal { return candidate }
             }
