@@ -345,34 +345,47 @@ struct RecentStrings {
     private var slots: (String, String, String, String, String, String, String, String,
                         String, String, String, String, String, String, String, String) =
         ("", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
+    /// Per slot, the length and last 8 bytes of its string mixed into a word: most candidates are told apart
+    /// here, without touching (or retaining) the string. Ids of one kind share their length and prefix.
+    private var keys: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                       UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     private static let slotCount = 16
     private var next = 0
 
+    /// Only for more than `smallStringBytes` bytes (so the last 8 exist).
+    private static func key(_ utf8: UnsafeRawBufferPointer) -> UInt64 {
+        utf8.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self) ^ (UInt64(utf8.count) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
     /// A remembered string whose UTF-8 equals `utf8`.
     mutating func find(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
-        withUnsafeMutablePointer(to: &slots) { tuple -> String? in
-            tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { strings -> String? in
-            for index in 0..<Self.slotCount {
-                var candidate = strings[index]
-                guard candidate.utf8.count == utf8.count else { continue }
-                let equal = candidate.withUTF8 { stored in
-                    // Ids of one kind share their length and prefix: the last 8 bytes tell most apart at once.
-                    let a = UnsafeRawBufferPointer(stored), b = UnsafeRawBufferPointer(utf8)
-                    return a.loadUnaligned(fromByteOffset: a.count - 8, as: UInt64.self)
-                        == b.loadUnaligned(fromByteOffset: b.count - 8, as: UInt64.self) && a.elementsEqual(b)
-                }
-                if equal { return candidate }
+        let wanted = Self.key(UnsafeRawBufferPointer(utf8))
+        let slot: Int? = withUnsafePointer(to: &keys) { tuple in
+            tuple.withMemoryRebound(to: UInt64.self, capacity: Self.slotCount) { keys in
+                (0..<Self.slotCount).first { keys[$0] == wanted }
             }
-            return nil
+        }
+        guard let slot else { return nil }
+        return withUnsafeMutablePointer(to: &slots) { tuple -> String? in
+            tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { strings -> String? in
+                var candidate = strings[slot]
+                let equal = candidate.withUTF8 { UnsafeRawBufferPointer($0).elementsEqual(UnsafeRawBufferPointer(utf8)) }
+                return equal ? candidate : nil
             }
         }
     }
 
     mutating func remember(_ text: String) {
+        var text = text
+        let key = text.withUTF8 { Self.key(UnsafeRawBufferPointer($0)) }
         let slot = next
         next = (next + 1) % Self.slotCount
         withUnsafeMutablePointer(to: &slots) { tuple in
             tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { $0[slot] = text }
+        }
+        withUnsafeMutablePointer(to: &keys) { tuple in
+            tuple.withMemoryRebound(to: UInt64.self, capacity: Self.slotCount) { $0[slot] = key }
         }
     }
 }
