@@ -24,7 +24,7 @@ final class ServeProcess: @unchecked Sendable {
         // release DIDs at the simulators) stay pending.
         process.environment = ProcessInfo.processInfo.environment.merging(["NUMNINJA_EFFECTS": "pause"]) { $1 }
             .merging(environment) { $1 }
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -69,7 +69,7 @@ public final class SMTPSink: Sendable {
     public func shutdown() async {
         state.withLock { $0.stopping = true }
         guard let thread = acceptThread.withLock({ state -> pthread_t? in defer { state = nil }; return state }) else { return }
-        await BlockingCall.run(name: "nn-smtp-join") { () throws(Never) in
+        _ = await BlockingCall.run(name: "nn-smtp-join") { () throws(Never) in
             pthread_join(thread, nil)
         }
         Glibc.close(listener)
