@@ -236,6 +236,15 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
              + "free inside the heap after trimming: \(format(Double(nn_heap_free_bytes()) / Double(engine.recovery.numbers), 0)) bytes per number)")
         perNumber = Double(residentBytes() - before) / Double(engine.recovery.numbers)
     }
+    // `--snapshot-runs N` (profiling; it adds snapshots to DIR, so use a copy): snapshots of the recovered
+    // numbers, each held by its actor as in a live process.
+    if run == 0, let runs = option("--snapshot-runs").flatMap({ Int($0) }) {
+        _ = engine.actors
+        for _ in 0..<runs {
+            let result = try await engine.snapshot()
+            line("  snapshot of the recovered numbers: \(format(result.millis, 0)) ms, \(format(Double(result.bytes) / 1e6)) MB")
+        }
+    }
     engine.close()
 }
 line("recovery of \(count) numbers + \(replayed) journal records: \(format(median(recoverMillis), 0)) ms; "

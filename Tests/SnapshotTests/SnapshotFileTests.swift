@@ -27,9 +27,25 @@ import Testing
         }
     }
 
-    static func write(_ entities: [Entity], directory: String, sequence: UInt64) throws -> SnapshotWriter.Published {
+    static func write(_ entities: [Entity], directory: String, sequence: UInt64, chunked: Bool = false) throws -> SnapshotWriter.Published {
         let writer = try SnapshotWriter(directory: directory, sequence: sequence, chunkBytes: 64 << 10)
-        for entity in entities { try writer.append(kind: entity.kind, sequence: entity.sequence, payload: entity.payload) }
+        guard chunked else {
+            for entity in entities { try writer.append(kind: entity.kind, sequence: entity.sequence, payload: entity.payload) }
+            return try writer.publish()
+        }
+        // Groups of 37 entities: one in three appended singly, the others as chunks, sealed by their encoder
+        // or (every other one) left for the writer to seal.
+        for (group, start) in stride(from: 0, to: entities.count, by: 37).enumerated() {
+            let members = entities[start..<min(entities.count, start + 37)]
+            if group % 3 == 2 {
+                for entity in members { try writer.append(kind: entity.kind, sequence: entity.sequence, payload: entity.payload) }
+                continue
+            }
+            var chunk = SnapshotChunk()
+            for entity in members { try chunk.append(kind: entity.kind, sequence: entity.sequence, payload: entity.payload) }
+            if group % 2 == 0 { chunk.seal() }
+            try writer.append(chunk)
+        }
         return try writer.publish()
     }
 
@@ -56,6 +72,29 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["00000000000000000042.snap"])
     }
 
+    @Test func entitiesAppendedAsChunksRoundTripInOrder() throws {
+        let directory = Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let entities = Self.entities(count: 3000, seed: 11)
+        let published = try Self.write(entities, directory: directory, sequence: 43, chunked: true)
+        #expect(published.entityCount == 3000)
+        #expect(try SnapshotReader(path: published.path).header.entityCount == 3000)
+        #expect(try Self.read(published.path) == entities)
+    }
+
+    @Test func anEmptyChunkWritesNothing() throws {
+        let directory = Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try SnapshotWriter(directory: directory, sequence: 1)
+        var sealed = SnapshotChunk()
+        sealed.seal()
+        try writer.append(sealed)
+        try writer.append(SnapshotChunk())
+        let published = try writer.publish()
+        #expect(published.entityCount == 0)
+        #expect(try Self.read(published.path).isEmpty)
+    }
+
     @Test func emptySnapshotRoundTrips() throws {
         let directory = Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -67,7 +106,11 @@ import Testing
         let directory = Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let entities = Self.entities(count: 500, seed: 2)
-        let published = try Self.write(entities, directory: directory, sequence: 9)
+        try checkWithLZ4Tool(entities, published: try Self.write(entities, directory: directory, sequence: 9))
+        try checkWithLZ4Tool(entities, published: try Self.write(entities, directory: directory, sequence: 10, chunked: true))
+    }
+
+    private func checkWithLZ4Tool(_ entities: [Entity], published: SnapshotWriter.Published) throws {
         var expected: [UInt8] = []
         for entity in entities {
             expected.appendLittleEndian(UInt32(entity.payload.count))
@@ -91,7 +134,8 @@ import Testing
     @Test func everyDamagedByteOfTheBodyIsRejected() throws {
         let directory = Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let published = try Self.write(Self.entities(count: 200, seed: 3).filter { $0.payload.count < 1000 }, directory: directory, sequence: 5)
+        let published = try Self.write(Self.entities(count: 200, seed: 3).filter { $0.payload.count < 1000 }, directory: directory,
+                                       sequence: 5, chunked: true)
         let original = try FileSystem.read(published.path)
         let damagedPath = directory + "/damaged.snap"
         // Every byte from the header frame to the end, flipped one bit at a time (a stride keeps it quick).

@@ -59,6 +59,20 @@ size_t nn_heap_free_bytes(void);
    glibc's default (8 per core). Threads keep the heap they already use. Returns 1 when accepted. */
 int nn_heap_limit_arenas(int max_arenas);
 
+/* XXH32, the checksum of the LZ4 frame format (header, blocks, content). One shot, or streaming through a
+   state that the caller owns (reset, update any number of times, digest). */
+typedef struct {
+    uint64_t total;
+    uint32_t v[4];
+    uint32_t seed;
+    uint32_t buffered;
+    uint8_t buffer[16];
+} nn_xxh32_state;
+uint32_t nn_xxh32(const void *data, size_t length, uint32_t seed);
+void nn_xxh32_reset(nn_xxh32_state *state, uint32_t seed);
+void nn_xxh32_update(nn_xxh32_state *state, const void *data, size_t length);
+uint32_t nn_xxh32_digest(const nn_xxh32_state *state);
+
 #ifdef __cplusplus
 }
 #endif
