@@ -70,6 +70,14 @@ struct DomainWriter: ~Copyable {
 
     var bytes: [UInt8] { [UInt8](UnsafeBufferPointer(start: base, count: count)) }
 
+    /// The bytes written so far, without a copy (valid only inside `body`).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// Starts again from empty, keeping the buffer (one writer encodes many values in turn).
+    mutating func removeAll() { count = 0 }
+
     @inline(__always) private mutating func reserve(_ n: Int) {
         if count + n > capacity { grow(n) }
     }

@@ -85,10 +85,31 @@ enum EngineSnapshotCodec {
 
     static func encode(_ entry: NumberEntry) -> [UInt8] {
         var writer = DomainWriter(capacity: 1_536)
+        encode(entry, into: &writer)
+        return writer.bytes
+    }
+
+    private static func encode(_ entry: NumberEntry, into writer: inout DomainWriter) {
         writer.u8(version)
         writer.writeKeys(entry.keys)
         writer.write(entry.state)
-        return writer.bytes
+    }
+
+    /// Numbers as one snapshot chunk, compressed here (on the calling thread), stamped with the sequence each
+    /// one reflects. `entries` yields them in the order they are written.
+    static func sealedChunk<Entries: Sequence>(_ entries: Entries) -> SnapshotChunk where Entries.Element == NumberEntry {
+        var chunk = SnapshotChunk(capacity: 1 << 20)
+        var writer = DomainWriter(capacity: 4_096)
+        for entry in entries {
+            writer.removeAll()
+            encode(entry, into: &writer)
+            // A number's entity is far below the entity limit, the only way an append fails.
+            writer.withBytes { bytes in
+                try! chunk.append(kind: Kind.number.rawValue, sequence: entry.state.appliedSequence, payload: bytes)
+            }
+        }
+        chunk.seal()
+        return chunk
     }
 
     static func decodeNumber(_ bytes: [UInt8]) throws -> NumberEntry {

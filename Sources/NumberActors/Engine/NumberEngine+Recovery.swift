@@ -174,23 +174,13 @@ extension NumberEngine {
             let meta = EngineSnapshotCodec.Meta(coveredSequence: cut.covered, globalSequence: cut.global, evictedEarly: cut.evicted,
                                                 numbers: UInt64(cut.actors.count + cut.dormant.count), parked: UInt64(cut.parked.count), dedupe: UInt64(cut.dedupe.count))
             try writer.append(kind: EngineSnapshotCodec.Kind.meta.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(meta))
-            var offset = 0
-            while offset < cut.dedupe.count {
-                let end = min(cut.dedupe.count, offset + EngineSnapshotCodec.dedupeChunk)
-                try writer.append(kind: EngineSnapshotCodec.Kind.dedupe.rawValue, sequence: cut.global,
-                                  payload: EngineSnapshotCodec.encode(cut.dedupe[offset..<end]))
-                offset = end
-            }
+            try Self.encodeDedupe(cut.dedupe, sequence: cut.global) { try writer.append($0) }
             for parked in cut.parked {
                 try writer.append(kind: EngineSnapshotCodec.Kind.parked.rawValue, sequence: cut.global, payload: EngineSnapshotCodec.encode(parked))
             }
-            try await Self.captureNumbers(cut.actors) { sequence, payload in
-                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
-            }
+            try await Self.captureNumbers(cut.actors) { try writer.append($0) }
             // Dormant numbers received nothing since recovery: their values are complete as they are.
-            try Self.encodeNumbers(Array(cut.dormant.values)) { sequence, payload in
-                try writer.append(kind: EngineSnapshotCodec.Kind.number.rawValue, sequence: sequence, payload: payload)
-            }
+            try Self.encodeNumbers(Array(cut.dormant.values)) { try writer.append($0) }
             // The global part reflects records up to `global`: publish only once they are durable.
             try await waitDurable(cut.global)
             let published = try writer.publish()
@@ -213,13 +203,13 @@ extension NumberEngine {
         }
     }
 
-    /// Captures and encodes numbers in parallel chunks (bounded: a window of chunks at a time), handing
-    /// them to `write` in the actors' order. The next window is captured while the current one is written
-    /// (compression is the writer's work), so both run at once.
-    static func captureNumbers(_ actors: [NumberActor], write: (UInt64, [UInt8]) throws -> Void) async throws {
-        let window = 8 * 2048
+    /// Captures, encodes and compresses numbers in parallel chunks (bounded: a window of chunks at a time),
+    /// handing the chunks to `write` in the actors' order. The next window is captured while the current one
+    /// is written, so the writer only hashes and writes.
+    static func captureNumbers(_ actors: [NumberActor], write: (SnapshotChunk) throws -> Void) async throws {
+        let window = 8 * snapshotChunkNumbers
         var start = 0
-        var pending: Task<[[(UInt64, [UInt8])]], Never>?
+        var pending: Task<[SnapshotChunk], Never>?
         while start < actors.count || pending != nil {
             let end = min(actors.count, start + window)
             let current = pending
@@ -227,49 +217,71 @@ extension NumberEngine {
             pending = slice.isEmpty ? nil : Task { await captureWindow(slice) }
             start = end
             if let current {
-                for encoded in await current.value {
-                    for (sequence, payload) in encoded { try write(sequence, payload) }
-                }
+                for chunk in await current.value { try write(chunk) }
             }
         }
     }
 
+    /// Numbers per snapshot chunk: about 1 MiB of entities.
+    static let snapshotChunkNumbers = 2048
+
     /// One window of actors captured and encoded in parallel chunks, in order.
-    private static func captureWindow(_ actors: ArraySlice<NumberActor>) async -> [[(UInt64, [UInt8])]] {
-        let chunk = 2048
-        return await withTaskGroup(of: (Int, [(UInt64, [UInt8])]).self) { group in
+    private static func captureWindow(_ actors: ArraySlice<NumberActor>) async -> [SnapshotChunk] {
+        let chunk = snapshotChunkNumbers
+        return await withTaskGroup(of: (Int, SnapshotChunk).self) { group in
             for first in stride(from: actors.startIndex, to: actors.endIndex, by: chunk) {
                 let slice = actors[first..<min(actors.endIndex, first + chunk)]
                 group.addTask {
-                    var encoded: [(UInt64, [UInt8])] = []
-                    encoded.reserveCapacity(slice.count)
-                    for actor in slice {
-                        let entry = await actor.current()
-                        encoded.append((entry.state.appliedSequence, EngineSnapshotCodec.encode(entry)))
-                    }
-                    return (first, encoded)
+                    var entries: [NumberEntry] = []
+                    entries.reserveCapacity(slice.count)
+                    for actor in slice { entries.append(await actor.current()) }
+                    return (first, EngineSnapshotCodec.sealedChunk(entries))
                 }
             }
-            var parts: [(Int, [(UInt64, [UInt8])])] = []
+            var parts: [(Int, SnapshotChunk)] = []
             for await part in group { parts.append(part) }
             return parts.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 
-    /// Encodes plain entries on all cores, a bounded batch at a time (the next one encodes while the current
-    /// one is written), handing them to `write` in order.
-    static func encodeNumbers(_ entries: [NumberEntry], write: (UInt64, [UInt8]) throws -> Void) throws {
-        let batch = 16_384
-        var pending: ParallelBatch<NumberEntry, [UInt8]>?
+    /// Encodes and compresses plain entries on all cores, handing the chunks to `write` in order.
+    static func encodeNumbers(_ entries: [NumberEntry], write: (SnapshotChunk) throws -> Void) throws {
+        let ranges = stride(from: 0, to: entries.count, by: snapshotChunkNumbers).map {
+            $0..<min(entries.count, $0 + snapshotChunkNumbers)
+        }
+        try inParallelWindows(ranges, write: write) { EngineSnapshotCodec.sealedChunk(entries[$0]) }
+    }
+
+    /// Encodes and compresses the dedupe window's entries on all cores (`dedupeChunk` entries an entity, one
+    /// entity a chunk), handing the chunks to `write` in order.
+    static func encodeDedupe(_ entries: [DedupeWindow.Entry], sequence: UInt64, write: (SnapshotChunk) throws -> Void) throws {
+        let ranges = stride(from: 0, to: entries.count, by: EngineSnapshotCodec.dedupeChunk).map {
+            $0..<min(entries.count, $0 + EngineSnapshotCodec.dedupeChunk)
+        }
+        try inParallelWindows(ranges, write: write) { range in
+            var chunk = SnapshotChunk()
+            // A dedupe entity (25 bytes an entry at most) is far below the entity limit.
+            try! chunk.append(kind: EngineSnapshotCodec.Kind.dedupe.rawValue, sequence: sequence, payload: EngineSnapshotCodec.encode(entries[range]))
+            chunk.seal()
+            return chunk
+        }
+    }
+
+    /// Runs `makeChunk` over `inputs` on all cores, eight at a time (the next eight while the current ones are
+    /// written: memory stays bounded), handing the chunks to `write` in input order.
+    static func inParallelWindows<Input: Sendable>(_ inputs: [Input], write: (SnapshotChunk) throws -> Void,
+                                                   _ makeChunk: @escaping @Sendable (Input) -> SnapshotChunk) throws {
+        let window = 8
+        var pending: ParallelBatch<Input, SnapshotChunk>?
         defer { _ = pending?.wait() }
         var start = 0
-        while start < entries.count || pending != nil {
-            let end = min(entries.count, start + batch)
+        while start < inputs.count || pending != nil {
+            let end = min(inputs.count, start + window)
             let current = pending
-            pending = start < end ? ParallelBatch(Array(entries[start..<end])) { EngineSnapshotCodec.encode($0) } : nil
+            pending = start < end ? ParallelBatch(Array(inputs[start..<end]), chunk: 1, makeChunk) : nil
             start = end
             if let current {
-                for (entry, payload) in zip(current.inputs, current.wait()) { try write(entry.state.appliedSequence, payload) }
+                for chunk in current.wait() { try write(chunk) }
             }
         }
     }

@@ -7,7 +7,8 @@ import Synchronization
 /// busy machine that starves the helpers does not stall the caller. Outputs come back in input order.
 final class ParallelBatch<Input: Sendable, Output>: @unchecked Sendable {
     static var helpers: Int { 2 }
-    static var chunk: Int { 64 }
+    /// Inputs claimed at a time.
+    private let chunk: Int
 
     let inputs: [Input]
     private let transform: @Sendable (Input) -> Output
@@ -18,8 +19,9 @@ final class ParallelBatch<Input: Sendable, Output>: @unchecked Sendable {
     private var finished = false
 
     /// Starts `transform` over `inputs` in the background.
-    init(_ inputs: [Input], _ transform: @escaping @Sendable (Input) -> Output) {
+    init(_ inputs: [Input], chunk: Int = 64, _ transform: @escaping @Sendable (Input) -> Output) {
         self.inputs = inputs
+        self.chunk = chunk
         self.transform = transform
         slots = .allocate(capacity: inputs.count)
         slots.initialize(repeating: nil)
@@ -38,9 +40,9 @@ final class ParallelBatch<Input: Sendable, Output>: @unchecked Sendable {
     private func work() {
         let count = inputs.count
         while true {
-            let start = cursor.wrappingAdd(Self.chunk, ordering: .relaxed).oldValue
+            let start = cursor.wrappingAdd(chunk, ordering: .relaxed).oldValue
             if start >= count { return }
-            let end = min(count, start + Self.chunk)
+            let end = min(count, start + chunk)
             for index in start..<end { slots[index] = transform(inputs[index]) }
             if completed.wrappingAdd(end - start, ordering: .acquiringAndReleasing).newValue == count { done.signal() }
         }
