@@ -242,7 +242,8 @@ for run in 0..<(option("--recovery-runs").flatMap { Int($0) } ?? (quick ? 1 : 3)
         _ = engine.actors
         for _ in 0..<runs {
             let result = try await engine.snapshot()
-            line("  snapshot of the recovered numbers: \(format(result.millis, 0)) ms, \(format(Double(result.bytes) / 1e6)) MB")
+            line("  snapshot of the recovered numbers: \(format(result.millis, 0)) ms, \(format(Double(result.bytes) / 1e6)) MB; "
+                 + "ingestion held up \(format(result.pauseMillis, 2)) ms for the cut")
         }
     }
     engine.close()

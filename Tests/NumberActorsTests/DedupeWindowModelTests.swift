@@ -147,4 +147,38 @@ import TestSupport
         let repeated = window.insert(keys[49_999], time: 50_000)
         #expect(!repeated)
     }
+
+    /// Past one segment of the ring (65,536 entries): wrapping around, growing while wrapped (the count rises
+    /// after a steady phase), and entries taken for a snapshot that stay as they were while the window moves on.
+    @Test func segmentsWrapGrowAndKeepTakenEntries() {
+        let retention: Int64 = 100_000
+        var window = DedupeWindow(retentionNanos: retention, capacity: 500_000)
+        // Times only go up and the capacity is never reached: the window holds the suffix of every entry
+        // inserted whose time is within the retention.
+        var all: [DedupeWindow.Entry] = []
+        func expected(at time: Int64) -> [DedupeWindow.Entry] {
+            let first = all.firstIndex { $0.time >= time - retention }!
+            return Array(all[first...])
+        }
+        var taken: [(entries: DedupeWindow.Entries, expected: [DedupeWindow.Entry])] = []
+        var time: Int64 = 0
+        for index in 0..<700_000 {
+            // One key per time unit at first (about 100,000 live), then four per unit (the ring grows, wrapped).
+            if index < 300_000 || index % 4 == 0 { time += 1 }
+            let key = DedupeKey(h1: UInt64(index) &* 0x9E37_79B9_7F4A_7C15, h2: UInt64(index))
+            all.append(.init(key: key, time: time))
+            let inserted = window.insert(key, time: time)
+            #expect(inserted)
+            if index % 150_001 == 150_000 { taken.append((window.entries, expected(at: time))) }
+        }
+        #expect(window.orderedEntries == expected(at: time))
+        #expect(window.contains(all[699_999].key) && !window.contains(all[0].key))
+        #expect(taken.count == 4)
+        for (entries, expected) in taken {
+            #expect(entries.count == expected.count)
+            #expect(entries.slice(0..<entries.count) == expected)
+            let middle = entries.count / 4..<(entries.count / 4 + entries.count / 2)
+            #expect(entries.slice(middle) == Array(expected[middle]))
+        }
+    }
 }

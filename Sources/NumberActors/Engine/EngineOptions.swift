@@ -36,4 +36,6 @@ public struct SnapshotResult: Sendable {
     public var millis: Double
     public var path: String
     public var releasedSegments: [String]
+    /// How long ingestion was held up while the snapshot took its cut of the engine's state.
+    public var pauseMillis: Double = 0
 }

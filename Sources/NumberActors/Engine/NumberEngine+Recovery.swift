@@ -165,9 +165,12 @@ extension NumberEngine {
         guard acquired else { throw EngineError.unavailable("a snapshot is already being taken") }
         defer { snapshotRunning.withLock { $0 = false } }
         let started = FileSystem.nowNanoseconds()
+        var held: Int64 = 0
         let cut = live.withLock { live in
-            (covered: live.dispatched, global: live.lastEnqueued, dedupe: Array(live.dedupe.orderedEntries),
-             evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList, dormant: live.dormant)
+            let locked = FileSystem.nowNanoseconds()
+            defer { held = FileSystem.nowNanoseconds() - locked }
+            return (covered: live.dispatched, global: live.lastEnqueued, dedupe: live.dedupe.entries,
+                    evicted: live.dedupe.evictedEarly, parked: live.parked.all, actors: live.actorList, dormant: live.dormant)
         }
         let writer = try store.writer(sequence: cut.covered)
         do {
@@ -191,7 +194,7 @@ extension NumberEngine {
             }
             let result = SnapshotResult(sequence: cut.covered, bytes: published.bytes, entities: published.entityCount,
                                         millis: Double(FileSystem.nowNanoseconds() - started) / 1e6, path: published.path,
-                                        releasedSegments: released)
+                                        releasedSegments: released, pauseMillis: Double(held) / 1e6)
             snapshotStatus.withLock { status in
                 status.last = result
                 status.lastError = nil
@@ -254,14 +257,14 @@ extension NumberEngine {
 
     /// Encodes and compresses the dedupe window's entries on all cores (`dedupeChunk` entries an entity, one
     /// entity a chunk), handing the chunks to `write` in order.
-    static func encodeDedupe(_ entries: [DedupeWindow.Entry], sequence: UInt64, write: (SnapshotChunk) throws -> Void) throws {
+    static func encodeDedupe(_ entries: DedupeWindow.Entries, sequence: UInt64, write: (SnapshotChunk) throws -> Void) throws {
         let ranges = stride(from: 0, to: entries.count, by: EngineSnapshotCodec.dedupeChunk).map {
             $0..<min(entries.count, $0 + EngineSnapshotCodec.dedupeChunk)
         }
         try inParallelWindows(ranges, write: write) { range in
             var chunk = SnapshotChunk()
             // A dedupe entity (25 bytes an entry at most) is far below the entity limit.
-            try! chunk.append(kind: EngineSnapshotCodec.Kind.dedupe.rawValue, sequence: sequence, payload: EngineSnapshotCodec.encode(entries[range]))
+            try! chunk.append(kind: EngineSnapshotCodec.Kind.dedupe.rawValue, sequence: sequence, payload: EngineSnapshotCodec.encode(entries.slice(range)[...]))
             chunk.seal()
             return chunk
         }

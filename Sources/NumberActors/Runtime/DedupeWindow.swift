@@ -64,6 +64,17 @@ public struct DedupeWindow: Sendable {
     /// Entries oldest first (a copy), for snapshots.
     public var orderedEntries: [Entry] { ring.ordered }
 
+    /// The entries, oldest first, as a value that costs one reference per 65,536 entries to take (a snapshot
+    /// takes it under the engine's lock and reads it afterwards).
+    public var entries: Entries { Entries(ring: ring) }
+
+    public struct Entries: Sendable {
+        fileprivate let ring: DedupeRing
+        public var count: Int { ring.count }
+        /// The entries at `offsets` (places after the oldest), in order.
+        public func slice(_ offsets: Range<Int>) -> [Entry] { ring.entries(offsets) }
+    }
+
     /// Rebuilds a window from snapshot entries (oldest first) and its eviction counter.
     public init(entries: some Sequence<Entry>, evictedEarly: UInt64, retentionNanos: Int64 = DedupeWindow.defaultRetentionNanos,
                 capacity: Int = DedupeWindow.defaultCapacity) {
