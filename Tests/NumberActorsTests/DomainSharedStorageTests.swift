@@ -14,7 +14,7 @@ import Testing
         let other = "evt_1NG8Du2eZvKYlo2CUI79vXWz"  // same length, last byte differs
         var writer = DomainWriter()
         for text in [id, other, id, "short", id] { writer.string(text) }
-        var reader = DomainReader(writer.bytes)
+        var reader = DomainReader(copying: writer.bytes)
         let decoded = try (0..<5).map { _ in try reader.string() }
         #expect(decoded == [id, other, id, "short", id])
         #expect(utf8Address(decoded[0]) == utf8Address(decoded[2]))
@@ -28,7 +28,7 @@ import Testing
         writer.string(first)
         for i in 0..<40 { writer.string("customer-with-a-long-identifier-\(i + 1)") }
         writer.string(first)
-        var reader = DomainReader(writer.bytes)
+        var reader = DomainReader(copying: writer.bytes)
         let decoded = try (0..<42).map { _ in try reader.string() }
         #expect(decoded.first == first && decoded.last == first)
         #expect(Set(decoded).count == 41)

@@ -37,7 +37,7 @@ import Testing
             + [0x01]
             + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
             + [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01])
-        var reader = DomainReader(writer.bytes)
+        var reader = DomainReader(copying: writer.bytes)
         #expect(try reader.uvarint() == 0)
         #expect(try reader.uvarint() == 0x7F)
         #expect(try reader.uvarint() == 0x80)
@@ -55,7 +55,7 @@ import Testing
         for text in texts { writer.string(text) }
         writer.optionalString(nil)
         writer.optionalString("x")
-        var reader = DomainReader(writer.bytes)
+        var reader = DomainReader(copying: writer.bytes)
         for text in texts { #expect(try reader.string() == text) }
         #expect(try reader.optionalString() == nil)
         #expect(try reader.optionalString() == "x")

@@ -30,7 +30,7 @@ import Testing
     }
 
     static func decoded(_ bytes: [UInt8]) throws(DomainCodecError) -> NumberHistory {
-        var reader = DomainReader(bytes)
+        var reader = DomainReader(copying: bytes)
         let history: NumberHistory = try reader.read()
         try reader.finish()
         return history
@@ -234,5 +234,37 @@ import Testing
         bytes[0] = 3  // the same entries under a smaller capacity, as a foreign snapshot might hold
         let decoded = try Self.decoded(bytes)
         #expect(decoded.events == (5..<8).map(Self.event))
+    }
+
+    /// Decoding reads the entry counts ahead to allocate the history once, at its final size: the look ahead
+    /// steps over exactly the bytes the decoding reads (every entry shape: ignored events with a reason, calls
+    /// with and without a caller), whatever the counts and the capacity.
+    @Test(arguments: [(2, 0, 0, 0), (0, 3, 0, 0), (5, 2, 1, 1), (8, 9, 8, 3), (0, 0, 0, 0)])
+    func theLookAheadReadsEveryCountExactly(counts: (Int, Int, Int, Int)) throws {
+        var history = NumberHistory(capacity: 8)
+        for i in 0..<counts.0 {
+            var entry = Self.event(i)
+            if i % 2 == 1 { entry = EventHistoryEntry(version: entry.version, sequence: entry.sequence, time: entry.time, kind: entry.kind,
+                                                      eventID: entry.eventID, outcome: .ignored(reason: "stale")) }
+            history.record(entry)
+        }
+        for i in 0..<counts.1 { history.record(Self.call(i)) }
+        for i in 0..<counts.2 { history.record(Self.sms(i)) }
+        for i in 0..<counts.3 { history.record(Self.voicemail(i)) }
+        let bytes = Self.encoded(history)
+        var reader = DomainReader(copying: bytes)
+        _ = try reader.uvarint()  // the capacity
+        let slots = try NumberHistory.regions(ahead: &reader, capacity: 8)
+        #expect(reader.remaining == 0)
+        #expect([slots.event.slots, slots.call.slots, slots.sms.slots, slots.voicemail.slots]
+                == [counts.0, counts.1, counts.2, counts.3].map { UInt16(min($0, 8)) })
+        let decoded = try Self.decoded(bytes)
+        #expect(decoded == history)
+        if let storage = decoded.storage?.box {
+            #expect(storage.header.words == slots.words)
+            #expect(storage.spareWords >= NumberHistory.decodedSpareWords)
+        } else {
+            #expect(slots.words == 0)
+        }
     }
 }

@@ -66,7 +66,7 @@ import Testing
         // The codec gives back an equal ledger, and so does building it from its months and hashes.
         var writer = DomainWriter()
         writer.write(ledger)
-        var reader = DomainReader(writer.bytes)
+        var reader = DomainReader(copying: writer.bytes)
         let decoded: UsageLedger = try reader.read()
         #expect(decoded == ledger)
         #expect(UsageLedger(months: ledger.months, counted: ledger.counted) == ledger)

@@ -145,6 +145,10 @@ extension NumberHistory: DomainCodable {
         // event after recovery, whatever its kind (`decodedSpareWords`). Traffic entries share the id string
         // of their event entry.
         let spare = Self.decodedSpareWords
+        // One allocation at the final size: the entry counts are read ahead (a bad input is left for the
+        // decoding below to report).
+        var ahead = reader.lookahead
+        if let slots = try? Self.regions(ahead: &ahead, capacity: capacity) { reserve(slots, spareWords: spare) }
         let events = try reader.count()
         if events > 0 { reserve(CompactEventEntry.self, events, spareWords: spare) }
         for _ in 0..<events { record(try reader.read() as CompactEventEntry) }
@@ -169,6 +173,49 @@ extension NumberHistory: DomainCodable {
             entry.voicemailID = sharedEventID(entry.voicemailID, time: entry.time)
             record(entry)
         }
+    }
+}
+
+extension NumberHistory {
+    /// The slots each ring of an encoded history needs, read by stepping over its entries.
+    static func regions(ahead reader: inout DomainReader, capacity: Int) throws(DomainCodecError) -> HistoryRegions {
+        var slots = HistoryRegions()
+        let events = try reader.count()
+        for _ in 0..<events {
+            try reader.skipVarint()
+            try reader.skipVarint()
+            try reader.skipVarint()
+            try reader.skipString()
+            try reader.skipString()
+            if try reader.u8() != 0 { try reader.skipString() }
+        }
+        slots.event.slots = UInt16(min(events, capacity))
+        let calls = try reader.count()
+        for _ in 0..<calls {
+            try reader.skipString()
+            try reader.skipVarint()
+            try reader.skipVarint()
+            _ = try reader.u8()
+            if try reader.u8() != 0 { try reader.skipString() }
+        }
+        slots.call.slots = UInt16(min(calls, capacity))
+        let sms = try reader.count()
+        for _ in 0..<sms {
+            try reader.skipString()
+            try reader.skipVarint()
+            for _ in 0..<3 { try reader.skipString() }
+        }
+        slots.sms.slots = UInt16(min(sms, capacity))
+        let voicemails = try reader.count()
+        for _ in 0..<voicemails {
+            try reader.skipString()
+            try reader.skipVarint()
+            try reader.skipString()
+            try reader.skipVarint()
+            try reader.skipString()
+        }
+        slots.voicemail.slots = UInt16(min(voicemails, capacity))
+        return slots
     }
 }
 

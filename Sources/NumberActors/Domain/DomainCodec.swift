@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Compact binary encoding of `DomainEvent` (journal payloads) and `NumberState` (snapshot entities).
 /// Layout: docs/domain-formats.md. Every payload starts with a format version byte; integers are little-endian
 /// (LEB128 varints, or fixed 8-byte words for hashes). Decoding is bounds-checked and throws on any bad input.
@@ -13,12 +17,13 @@ public enum DomainCodec {
     }
 
     public static func decodeEvent(_ bytes: [UInt8]) throws(DomainCodecError) -> DomainEvent {
-        var reader = DomainReader(bytes)
-        let version = try reader.u8()
-        guard version == eventFormatVersion else { throw .unsupportedVersion(version) }
-        let event: DomainEvent = try reader.read()
-        try reader.finish()
-        return event
+        try DomainReader.reading(bytes) { reader throws(DomainCodecError) in
+            let version = try reader.u8()
+            guard version == eventFormatVersion else { throw .unsupportedVersion(version) }
+            let event: DomainEvent = try reader.read()
+            try reader.finish()
+            return event
+        }
     }
 
     public static func encode(_ state: NumberState) -> [UInt8] {
@@ -29,12 +34,13 @@ public enum DomainCodec {
     }
 
     public static func decodeState(_ bytes: [UInt8]) throws(DomainCodecError) -> NumberState {
-        var reader = DomainReader(bytes)
-        let version = try reader.u8()
-        guard version == stateFormatVersion else { throw .unsupportedVersion(version) }
-        let state: NumberState = try reader.read()
-        try reader.finish()
-        return state
+        try DomainReader.reading(bytes) { reader throws(DomainCodecError) in
+            let version = try reader.u8()
+            guard version == stateFormatVersion else { throw .unsupportedVersion(version) }
+            let state: NumberState = try reader.read()
+            try reader.finish()
+            return state
+        }
     }
 }
 
@@ -169,26 +175,76 @@ struct DomainWriter: ~Copyable {
 }
 
 /// Bounds-checked reader: every read checks the remaining length first and throws, never traps.
+///
+/// It reads memory it does not own (a journal record or snapshot entity in place, with no copy): build it
+/// with `reading(_:_:)` over an array, or over bytes that outlive it.
 struct DomainReader {
-    private let bytes: [UInt8]
+    /// The bytes as a plain pointer and length (cheaper to index than a buffer pointer, whose base is optional).
+    private let base: UnsafePointer<UInt8>
+    private let end: Int
     private(set) var offset = 0
     /// Strings decoded last that needed heap storage: a state repeats many of its ids (an event id is in a
     /// fact's stamp, the history and the call or SMS entry; the forwarding address in the reservation and the
     /// forwarding fact). A repeat returns the same storage instead of a copy, as the live transition shares it.
     private var recent = RecentStrings()
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A reader of `bytes`, which must stay valid and unchanged while it is used.
+    init(unsafeBytes bytes: UnsafeRawBufferPointer) {
+        // An empty input has no address; nothing is ever read through this one (every read checks `end`).
+        base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 0x10)!
+        end = bytes.count
+    }
 
-    var remaining: Int { bytes.count - offset }
+    /// Runs `body` with a reader of `bytes`.
+    static func reading<R>(_ bytes: [UInt8], _ body: (inout DomainReader) throws(DomainCodecError) -> R) throws(DomainCodecError) -> R {
+        let result: Result<R, DomainCodecError> = bytes.withUnsafeBytes { raw in
+            var reader = DomainReader(unsafeBytes: raw)
+            do throws(DomainCodecError) {
+                return .success(try body(&reader))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    var remaining: Int { end - offset }
+
+    /// A reader of the same bytes from here on that remembers no strings (for a look ahead that copies nothing).
+    var lookahead: DomainReader {
+        var ahead = DomainReader(unsafeBytes: UnsafeRawBufferPointer(start: base, count: end))
+        ahead.offset = offset
+        return ahead
+    }
+
+    /// Steps over a varint without decoding it (an unterminated one throws).
+    mutating func skipVarint() throws(DomainCodecError) {
+        var at = offset
+        while at < end {
+            let byte = base[at]
+            at += 1
+            if byte & 0x80 == 0 {
+                offset = at
+                return
+            }
+        }
+        throw .truncated(offset: at, needed: 1)
+    }
+
+    /// Steps over a string without decoding it.
+    mutating func skipString() throws(DomainCodecError) {
+        let n = try count()
+        offset += n
+    }
 
     private func need(_ n: Int) throws(DomainCodecError) {
         guard n <= remaining else { throw .truncated(offset: offset, needed: n) }
     }
 
-    mutating func u8() throws(DomainCodecError) -> UInt8 {
-        try need(1)
+    @inline(__always) mutating func u8() throws(DomainCodecError) -> UInt8 {
+        guard offset < end else { throw .truncated(offset: offset, needed: 1) }
         defer { offset += 1 }
-        return bytes[offset]
+        return base[offset]
     }
 
     mutating func bool() throws(DomainCodecError) -> Bool {
@@ -200,22 +256,35 @@ struct DomainReader {
         }
     }
 
-    mutating func uvarint() throws(DomainCodecError) -> UInt64 {
-        if offset < bytes.count, bytes[offset] < 0x80 {
+    @inline(__always) mutating func uvarint() throws(DomainCodecError) -> UInt64 {
+        if offset < end {
             // One byte: the common case (counts, lengths, tags, small numbers).
-            offset += 1
-            return UInt64(bytes[offset - 1])
+            let byte = base[offset]
+            if byte < 0x80 {
+                offset += 1
+                return UInt64(byte)
+            }
         }
+        return try longUvarint()
+    }
+
+    private mutating func longUvarint() throws(DomainCodecError) -> UInt64 {
         let start = offset
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        while true {
-            let byte = try u8()
+        var at = offset
+        while at < end {
+            let byte = base[at]
+            at += 1
             if shift == 63 && byte > 1 { throw .varintOverflow(offset: start) }
             result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
+            if byte & 0x80 == 0 {
+                offset = at
+                return result
+            }
             shift += 7
         }
+        throw .truncated(offset: at, needed: 1)
     }
 
     mutating func svarint() throws(DomainCodecError) -> Int64 {
@@ -224,7 +293,7 @@ struct DomainReader {
     }
 
     /// A non-negative integer that must fit `range` (checked before any allocation depends on it).
-    mutating func int(in range: ClosedRange<Int>, _ what: String) throws(DomainCodecError) -> Int {
+    @inline(__always) mutating func int(in range: ClosedRange<Int>, _ what: String) throws(DomainCodecError) -> Int {
         let at = offset
         let raw = try uvarint()
         guard raw <= UInt64(Int.max), range.contains(Int(raw)) else { throw .invalidValue(what, offset: at) }
@@ -233,7 +302,7 @@ struct DomainReader {
 
     /// An element count; each element takes at least `minimumBytes`, so a count larger than the rest of the
     /// input is refused before allocating.
-    mutating func count(minimumBytes: Int = 1) throws(DomainCodecError) -> Int {
+    @inline(__always) mutating func count(minimumBytes: Int = 1) throws(DomainCodecError) -> Int {
         let at = offset
         let n = try int(in: 0...Int(Int32.max), "count")
         guard n.multipliedReportingOverflow(by: minimumBytes).partialValue <= remaining else {
@@ -244,10 +313,14 @@ struct DomainReader {
 
     mutating func u64() throws(DomainCodecError) -> UInt64 {
         try need(8)
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        let value = UInt64(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
         offset += 8
         return value
+    }
+
+    /// The next `n` bytes (checked by the caller) as UTF-8 code units.
+    private func utf8(at start: Int, count n: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + start, count: n)
     }
 
     mutating func string() throws(DomainCodecError) -> String {
@@ -255,19 +328,17 @@ struct DomainReader {
         if n == 0 { return "" }
         let start = offset
         let shared = n > RecentStrings.smallStringBytes
-        if shared, let repeated = bytes.withUnsafeBufferPointer({ recent.find(UnsafeBufferPointer(rebasing: $0[start..<start + n])) }) {
+        let utf8 = utf8(at: start, count: n)
+        if shared, let repeated = recent.find(utf8) {
             offset += n
             return repeated
         }
-        let text: String? = bytes.withUnsafeBufferPointer { all in
-            let utf8 = UnsafeBufferPointer(rebasing: all[start..<start + n])
-            // `String(decoding:)` on a contiguous buffer is the fast path; it repairs invalid input, so anything
-            // that is not plain ASCII is compared back against the input bytes.
-            var decoded = String(decoding: utf8, as: UTF8.self)
-            if Self.isASCII(utf8) { return decoded }
-            return decoded.withUTF8 { $0.count == utf8.count && $0.elementsEqual(utf8) } ? decoded : nil
+        // `String(decoding:)` on a contiguous buffer is the fast path; it repairs invalid input, so anything
+        // that is not plain ASCII is compared back against the input bytes.
+        var text = String(decoding: utf8, as: UTF8.self)
+        guard Self.isASCII(utf8) || text.withUTF8({ $0.count == utf8.count && $0.elementsEqual(utf8) }) else {
+            throw .invalidUTF8(offset: start)
         }
-        guard let text else { throw .invalidUTF8(offset: start) }
         offset += n
         if shared { recent.remember(text) }
         return text
@@ -279,14 +350,12 @@ struct DomainReader {
         let at = offset
         let n = try count()
         let start = offset
-        let code: Int? = bytes.withUnsafeBufferPointer { all in
-            let candidate = UnsafeBufferPointer(rebasing: all[start..<start + n])
-            return table.firstIndex { name in
-                guard name.count == n else { return false }
-                return name.withUnsafeBufferPointer { known in
-                    for i in 0..<n where known[i] != candidate[i] { return false }
-                    return true
-                }
+        let candidate = utf8(at: start, count: n)
+        let code: Int? = table.firstIndex { name in
+            guard name.count == n else { return false }
+            return name.withUnsafeBufferPointer { known in
+                for i in 0..<n where known[i] != candidate[i] { return false }
+                return true
             }
         }
         if let code {
@@ -378,7 +447,7 @@ struct RecentStrings {
         return withUnsafeMutablePointer(to: &slots) { tuple -> String? in
             tuple.withMemoryRebound(to: String.self, capacity: Self.slotCount) { strings -> String? in
                 var candidate = strings[slot]
-                let equal = candidate.withUTF8 { UnsafeRawBufferPointer($0).elementsEqual(UnsafeRawBufferPointer(utf8)) }
+                let equal = candidate.withUTF8 { $0.count == utf8.count && memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }
                 return equal ? candidate : nil
             }
         }

@@ -153,6 +153,12 @@ public struct NumberHistory: Sendable, Hashable {
         resize(to: slots, spareWords: spareWords)
     }
 
+    /// Makes room for `slots` in every ring at once (an empty history: decoding, which knows every count).
+    mutating func reserve(_ slots: HistoryRegions, spareWords: Int) {
+        guard storage == nil, slots.words > 0 else { return }
+        resize(to: slots, spareWords: spareWords)
+    }
+
     /// Spare room a decoded history keeps for what its number receives next: one event entry and the largest
     /// traffic entry (every event records one, and a call, SMS or voicemail one more), so the first event after
     /// recovery does not reallocate.

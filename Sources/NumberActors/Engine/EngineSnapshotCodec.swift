@@ -31,8 +31,8 @@ enum EngineSnapshotCodec {
         return writer.bytes
     }
 
-    static func decodeMeta(_ bytes: [UInt8]) throws -> Meta {
-        var reader = DomainReader(bytes)
+    static func decodeMeta(_ bytes: UnsafeRawBufferPointer) throws -> Meta {
+        var reader = DomainReader(unsafeBytes: bytes)
         try checkVersion(&reader)
         let meta = Meta(coveredSequence: try reader.uvarint(), globalSequence: try reader.uvarint(), evictedEarly: try reader.uvarint(),
                         numbers: try reader.uvarint(), parked: try reader.uvarint(), dedupe: try reader.uvarint())
@@ -52,8 +52,8 @@ enum EngineSnapshotCodec {
         return writer.bytes
     }
 
-    static func decodeDedupe(_ bytes: [UInt8]) throws -> [DedupeWindow.Entry] {
-        var reader = DomainReader(bytes)
+    static func decodeDedupe(_ bytes: UnsafeRawBufferPointer) throws -> [DedupeWindow.Entry] {
+        var reader = DomainReader(unsafeBytes: bytes)
         try checkVersion(&reader)
         let count = try reader.count(minimumBytes: 17)
         var entries: [DedupeWindow.Entry] = []
@@ -75,8 +75,8 @@ enum EngineSnapshotCodec {
         return writer.bytes
     }
 
-    static func decodeParked(_ bytes: [UInt8]) throws -> ParkedEvent {
-        var reader = DomainReader(bytes)
+    static func decodeParked(_ bytes: UnsafeRawBufferPointer) throws -> ParkedEvent {
+        var reader = DomainReader(unsafeBytes: bytes)
         try checkVersion(&reader)
         let parked = ParkedEvent(id: try reader.uvarint(), time: try reader.svarint(), event: try reader.readIncoming())
         try reader.finish()
@@ -112,8 +112,8 @@ enum EngineSnapshotCodec {
         return chunk
     }
 
-    static func decodeNumber(_ bytes: [UInt8]) throws -> NumberEntry {
-        var reader = DomainReader(bytes)
+    static func decodeNumber(_ bytes: UnsafeRawBufferPointer) throws -> NumberEntry {
+        var reader = DomainReader(unsafeBytes: bytes)
         try checkVersion(&reader)
         let keys = try reader.readKeys()
         let state: NumberState = try reader.read()

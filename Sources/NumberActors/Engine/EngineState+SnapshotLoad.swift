@@ -7,13 +7,15 @@ extension EngineState {
 
     /// Starts decoding number entities in the background (on all cores) while the snapshot is read on.
     private static func startDecoding(_ pending: [[UInt8]]) -> NumberBatch {
-        NumberBatch(pending) { bytes in
-            do {
-                return .success(try EngineSnapshotCodec.decodeNumber(bytes))
-            } catch let error as DomainCodecError {
-                return .failure(error)
-            } catch {
-                return .failure(.invalidValue("\(error)", offset: 0))
+        NumberBatch(pending) { payload in
+            payload.withUnsafeBytes { bytes in
+                do {
+                    return .success(try EngineSnapshotCodec.decodeNumber(bytes))
+                } catch let error as DomainCodecError {
+                    return .failure(error)
+                } catch {
+                    return .failure(.invalidValue("\(error)", offset: 0))
+                }
             }
         }
     }
@@ -49,7 +51,7 @@ extension EngineState {
         defer { _ = decoding?.wait() }
         let capacity = dedupe.capacity
         try reader.readEntities { entity in
-            let bytes = Array(entity.payload)
+            let bytes = entity.payload
             do {
                 switch EngineSnapshotCodec.Kind(rawValue: entity.kind) {
                 case .meta:
@@ -69,7 +71,7 @@ extension EngineState {
                         dedupeQueued = true
                         lanes.dedupe.build(dedupeEntries, evictedEarly: meta.evictedEarly)
                     }
-                    pendingNumbers.append(bytes)
+                    pendingNumbers.append(Array(bytes))
                     if pendingNumbers.count >= Self.decodeBatch {
                         let previous = decoding
                         decoding = Self.startDecoding(pendingNumbers)

@@ -81,8 +81,7 @@ extension NumberEngine {
                 throw StorageError.corrupt(file: data.journalPath, offset: view.offset,
                                            reason: "journal resumes at sequence \(view.sequence), snapshot needs \(expected)")
             }
-            batch.items.append(.init(sequence: view.sequence, kind: view.kind, time: view.time, offset: view.offset,
-                                     payload: Array(view.payload)))
+            batch.add(.init(sequence: view.sequence, kind: view.kind, time: view.time, offset: view.offset), payload: view.payload)
             if batch.items.count >= ReplayBatch.size { try batch.apply(to: &state, lanes: lanes, journal: data.journalPath) }
             expected += 1
             replayed += 1
@@ -106,21 +105,37 @@ extension NumberEngine {
             var kind: UInt16
             var time: Int64
             var offset: Int
-            var payload: [UInt8]
         }
 
-        typealias Decoding = ParallelBatch<Item, Result<EngineRecord, Error>>
+        typealias Decoding = ParallelBatch<Int, Result<EngineRecord, Error>>
 
-        var items: [Item] = []
-        private var decoding: Decoding?
+        private(set) var items: [Item] = []
+        private var payloads = PayloadBatch()
+        private var decoding: (items: [Item], batch: Decoding)?
+
+        mutating func add(_ item: Item, payload: UnsafeRawBufferPointer) {
+            if items.isEmpty {
+                items.reserveCapacity(Self.size)
+                payloads = PayloadBatch(expectedCount: Self.size, expectedBytes: Self.size * 256)
+            }
+            items.append(item)
+            payloads.append(payload)
+        }
 
         /// Starts decoding the records read so far, and applies the batch decoded before them.
         mutating func apply(to state: inout EngineState, lanes: RecoveryLanes, journal: String) throws {
             let previous = decoding
-            decoding = items.isEmpty ? nil : Decoding(items) { item in
-                Result { try EngineRecord.decode(kind: item.kind, item.payload) }
+            if items.isEmpty {
+                decoding = nil
+            } else {
+                let items = self.items
+                let payloads = self.payloads
+                decoding = (items, Decoding(Array(0..<items.count)) { index in
+                    payloads.withPayload(index) { bytes in Result { try EngineRecord.decode(kind: items[index].kind, bytes) } }
+                })
             }
-            items.removeAll(keepingCapacity: true)
+            items = []
+            payloads = PayloadBatch()
             if let previous { try Self.apply(previous, to: &state, lanes: lanes, journal: journal) }
         }
 
@@ -131,14 +146,15 @@ extension NumberEngine {
         }
 
         /// Waits for work still running in the background (after an error).
-        func abandon() { _ = decoding?.wait() }
+        func abandon() { _ = decoding?.batch.wait() }
 
         /// Applies a decoded batch to the numbers and the parked list here, and hands the dedupe window's and the
         /// router's share to their lanes.
-        private static func apply(_ batch: Decoding, to state: inout EngineState, lanes: RecoveryLanes, journal: String) throws {
+        private static func apply(_ decoded: (items: [Item], batch: Decoding), to state: inout EngineState, lanes: RecoveryLanes,
+                                  journal: String) throws {
             var work = RecoveryLanes.Work()
             defer { lanes.submit(work) }
-            for (item, record) in zip(batch.inputs, batch.wait()) {
+            for (item, record) in zip(decoded.items, decoded.batch.wait()) {
                 switch record {
                 case .success(let record):
                     state.apply(record, sequence: item.sequence, timeNanos: item.time, handing: &work)

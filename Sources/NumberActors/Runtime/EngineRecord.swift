@@ -105,8 +105,13 @@ public enum EngineRecord: Sendable, Equatable {
     }
 
     public static func decode(kind rawKind: UInt16, _ bytes: [UInt8]) throws -> EngineRecord {
+        try bytes.withUnsafeBytes { try decode(kind: rawKind, $0) }
+    }
+
+    /// Decodes a record in place (a journal record's payload as read, with no copy).
+    public static func decode(kind rawKind: UInt16, _ bytes: UnsafeRawBufferPointer) throws -> EngineRecord {
         guard let kind = Kind(rawValue: rawKind) else { throw DomainCodecError.invalidValue("record kind \(rawKind)", offset: 0) }
-        var reader = DomainReader(bytes)
+        var reader = DomainReader(unsafeBytes: bytes)
         let version = try reader.u8()
         guard version == formatVersion else { throw DomainCodecError.unsupportedVersion(version) }
         let record: EngineRecord
