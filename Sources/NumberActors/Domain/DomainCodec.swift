@@ -344,21 +344,12 @@ struct DomainReader {
         return text
     }
 
-    /// A string that is usually one of `table` (UTF-8 of known names): returns its index + 1 without allocating,
-    /// or 0 and the string itself.
-    mutating func name(in table: [[UInt8]]) throws(DomainCodecError) -> (code: UInt8, text: String?) {
+    /// A string that is usually one of `table` (known names): returns its index + 1 without allocating, or 0
+    /// and the string itself.
+    mutating func name(in table: NameTable) throws(DomainCodecError) -> (code: UInt8, text: String?) {
         let at = offset
         let n = try count()
-        let start = offset
-        let candidate = utf8(at: start, count: n)
-        let code: Int? = table.firstIndex { name in
-            guard name.count == n else { return false }
-            return name.withUnsafeBufferPointer { known in
-                for i in 0..<n where known[i] != candidate[i] { return false }
-                return true
-            }
-        }
-        if let code {
+        if let code = table.index(of: utf8(at: offset, count: n)) {
             offset += n
             return (UInt8(code + 1), nil)
         }
@@ -464,5 +455,31 @@ struct RecentStrings {
         withUnsafeMutablePointer(to: &keys) { tuple in
             tuple.withMemoryRebound(to: UInt64.self, capacity: Self.slotCount) { $0[slot] = key }
         }
+    }
+}
+
+/// Known names (event kinds, ignore reasons) by their UTF-8, looked up among the few of the same length.
+struct NameTable: Sendable {
+    private let names: [[UInt8]]
+    /// Indices into `names` by length; lengths past the end have no names.
+    private let byLength: [[Int]]
+
+    init(_ strings: [String]) {
+        names = strings.map { Array($0.utf8) }
+        var byLength = [[Int]](repeating: [], count: (names.map(\.count).max() ?? 0) + 1)
+        for (index, name) in names.enumerated() { byLength[name.count].append(index) }
+        self.byLength = byLength
+    }
+
+    /// The index of the name whose UTF-8 is `candidate`.
+    func index(of candidate: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard candidate.count < byLength.count else { return nil }
+        for index in byLength[candidate.count] {
+            let equal = names[index].withUnsafeBufferPointer { known in
+                candidate.count == 0 || memcmp(known.baseAddress!, candidate.baseAddress!, candidate.count) == 0
+            }
+            if equal { return index }
+        }
+        return nil
     }
 }

@@ -91,7 +91,7 @@ public enum DomainEventPayload: Sendable, Hashable {
     ]
 
     /// UTF-8 of `kindNames`, for decoding without allocating.
-    static let kindTable: [[UInt8]] = kindNames.map { Array($0.utf8) }
+    static let kindTable = NameTable(kindNames)
 
     private static let kindCodes: [String: UInt8] = Dictionary(
         uniqueKeysWithValues: kindNames.enumerated().map { ($1, UInt8($0 + 1)) })

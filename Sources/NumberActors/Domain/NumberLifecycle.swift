@@ -173,7 +173,7 @@ public enum IgnoreReason {
     ]
 
     /// UTF-8 of `all`, for decoding without allocating.
-    static let table: [[UInt8]] = all.map { Array($0.utf8) }
+    static let table = NameTable(all)
 
     static func code(_ reason: String) -> UInt8? {
         all.firstIndex(of: reason).map { UInt8($0 + 1) }

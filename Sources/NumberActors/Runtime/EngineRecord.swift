@@ -165,7 +165,7 @@ extension DomainReader {
             guard let kind = RouteKey.Kind(rawValue: tag) else { throw .invalidTag(type: "RouteKey.Kind", tag: tag, offset: offset) }
             let value = try string()
             // E.164 keys are stored normalized; anything else would be a record we never wrote.
-            if kind == .e164 && RouteKey.digitsOnly(value) != value {
+            if kind == .e164 && !value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
                 throw .invalidValue("E.164 key is not digits only", offset: offset)
             }
             keys.append(RouteKey(normalized: kind, value))
