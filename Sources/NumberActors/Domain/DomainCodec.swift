@@ -196,16 +196,18 @@ struct DomainReader {
     }
 
     /// Runs `body` with a reader of `bytes`.
+    @inline(__always)
     static func reading<R>(_ bytes: [UInt8], _ body: (inout DomainReader) throws(DomainCodecError) -> R) throws(DomainCodecError) -> R {
-        let result: Result<R, DomainCodecError> = bytes.withUnsafeBytes { raw in
-            var reader = DomainReader(unsafeBytes: raw)
-            do throws(DomainCodecError) {
-                return .success(try body(&reader))
-            } catch {
-                return .failure(error)
+        do {
+            return try bytes.withUnsafeBytes { raw in
+                var reader = DomainReader(unsafeBytes: raw)
+                return try body(&reader)
             }
+        } catch let error as DomainCodecError {
+            throw error
+        } catch {
+            preconditionFailure("a domain reader throws only DomainCodecError: \(error)")
         }
-        return try result.get()
     }
 
     var remaining: Int { end - offset }
