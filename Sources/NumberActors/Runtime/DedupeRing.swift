@@ -87,6 +87,7 @@ struct DedupeRing: Sendable {
 
     /// The entries at `offsets` (places after the oldest), in order.
     func entries(_ offsets: Range<Int>) -> [Entry] {
+        precondition(offsets.lowerBound >= 0 && offsets.upperBound <= count, "dedupe ring offsets \(offsets) outside 0..<\(count)")
         var result: [Entry] = []
         result.reserveCapacity(offsets.count)
         var offset = offsets.lowerBound
