@@ -82,6 +82,31 @@ import Testing
         #expect(try Self.read(published.path) == entities)
     }
 
+    /// An entity that cannot be appended (its serializer throws, or it is over the entity limit) leaves the
+    /// chunk as it was, so the entities before it are still written whole.
+    @Test func aRefusedEntityLeavesTheChunkAsItWas() throws {
+        struct Refused: Error {}
+        var chunk = SnapshotChunk()
+        try chunk.append(kind: 1, sequence: 7, payload: [1, 2, 3])
+        let before = chunk.content
+        #expect(throws: Refused.self) {
+            try chunk.append(kind: 2, sequence: 8) { bytes in
+                bytes.append(contentsOf: [9, 9, 9])
+                throw Refused()
+            }
+        }
+        #expect(chunk.content == before && chunk.entityCount == 1)
+        let oversized = [UInt8](repeating: 0, count: SnapshotFormat.maxEntityBytes + 1)
+        #expect(throws: StorageError.self) { try chunk.append(kind: 2, sequence: 8, payload: oversized) }
+        #expect(chunk.content == before && chunk.entityCount == 1)
+
+        let directory = Self.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try SnapshotWriter(directory: directory, sequence: 2)
+        try writer.append(chunk)
+        #expect(try Self.read(try writer.publish().path) == [Entity(kind: 1, sequence: 7, payload: [1, 2, 3])])
+    }
+
     @Test func anEmptyChunkWritesNothing() throws {
         let directory = Self.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -17,13 +17,7 @@ public enum DomainCodec {
     }
 
     public static func decodeEvent(_ bytes: [UInt8]) throws(DomainCodecError) -> DomainEvent {
-        try DomainReader.reading(bytes) { reader throws(DomainCodecError) in
-            let version = try reader.u8()
-            guard version == eventFormatVersion else { throw .unsupportedVersion(version) }
-            let event: DomainEvent = try reader.read()
-            try reader.finish()
-            return event
-        }
+        try decode(bytes, version: eventFormatVersion)
     }
 
     public static func encode(_ state: NumberState) -> [UInt8] {
@@ -34,12 +28,17 @@ public enum DomainCodec {
     }
 
     public static func decodeState(_ bytes: [UInt8]) throws(DomainCodecError) -> NumberState {
+        try decode(bytes, version: stateFormatVersion)
+    }
+
+    /// A payload that is its version byte and one value, nothing after it.
+    private static func decode<T: DomainCodable>(_ bytes: [UInt8], version: UInt8) throws(DomainCodecError) -> T {
         try DomainReader.reading(bytes) { reader throws(DomainCodecError) in
-            let version = try reader.u8()
-            guard version == stateFormatVersion else { throw .unsupportedVersion(version) }
-            let state: NumberState = try reader.read()
+            let found = try reader.u8()
+            guard found == version else { throw .unsupportedVersion(found) }
+            let value: T = try reader.read()
             try reader.finish()
-            return state
+            return value
         }
     }
 }
